@@ -15,8 +15,9 @@ log = logging.getLogger(__name__)
 
 TOWNS_FILE = data_path("geonames", "dk_places_pop500.csv")
 EXCLUSIONS_FILE = data_path("project", "geonames_exclusions.csv")
-#: A kommune polygon part smaller than this gets no rural point of its own (km²).
-MIN_RURAL_PART_KM2 = 5.0
+#: A kommune polygon part (island) smaller than this gets no rural point of its own (km²); the
+#: rural remainder goes to the larger parts by area (e.g. Anholt within Norddjurs, Fur within Skive).
+MIN_RURAL_PART_KM2 = 20.0
 
 
 def load_towns(kommuner: gpd.GeoDataFrame, path=TOWNS_FILE,

@@ -1,0 +1,129 @@
+"""The national dataset in one object, loaded once per process and validated on load."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from geodata.adjacency import build_adjacency, load_ferries, load_fixed_links
+from geodata.hospitals import load_akutsygehuse, load_table_b1
+from geodata.kommuner import CRS_MAP, load_kommuner
+from geodata.population import (
+    estimate_elderly, load_population_2020, load_population_2022, regional_age_shares_2022,
+)
+from geodata.towns import build_demand_points, load_towns
+from geodata.traveltimes import (
+    DEFAULT_CACHE_DIR, EmbeddedNetworkSource, TravelMatrix, TravelTimeSource, points_frame, travel_times,
+)
+
+
+@dataclass
+class Dataset:
+    """Everything the models need, on real data.
+
+    * ``kommuner``: 98 rows, ``kode``, ``navn``, ``region``, ``areal_km2``, ``befolkning_2020``,
+      ``befolkning_2022``, ``aeldre_65plus_estimeret``, ``aeldre_80plus_estimeret``, geometry (EPSG:25832).
+    * ``hospitals``: the 21 akutsygehuse (see :func:`geodata.hospitals.load_akutsygehuse`).
+    * ``baseline``: Table B.1 assignment per kommune; ``baseline_table``: Table B.1's own rows.
+    * ``towns`` / ``towns_dropped``: GeoNames places kept / removed with reasons.
+    * ``demand``: demand points whose ``befolkning_modelleret`` sums to each kommune's population.
+    * ``adjacency``: kommune graph with typed edges (land, bridge, ferry).
+    * ``fixed_links``, ``ferries``: the link tables.
+    """
+
+    kommuner: gpd.GeoDataFrame
+    hospitals: gpd.GeoDataFrame
+    baseline: pd.DataFrame
+    baseline_table: pd.DataFrame
+    towns: gpd.GeoDataFrame
+    towns_dropped: pd.DataFrame
+    demand: gpd.GeoDataFrame
+    adjacency: nx.Graph
+    fixed_links: pd.DataFrame
+    ferries: pd.DataFrame
+    hospital_sites: str = "current"
+    _matrices: dict = field(default_factory=dict, repr=False)
+
+    # ---- travel times -------------------------------------------------------------------------
+    def embedded_source(self, ferry_wait_min: float | None = None) -> EmbeddedNetworkSource:
+        return EmbeddedNetworkSource(self.kommuner, self.towns, self.fixed_links, self.ferries, ferry_wait_min)
+
+    def demand_points_frame(self) -> pd.DataFrame:
+        return points_frame(self.demand["punkt_id"], self.demand.geometry.x, self.demand.geometry.y)
+
+    def hospital_points_frame(self) -> pd.DataFrame:
+        return points_frame([f"H{a}" for a in self.hospitals["akut_id"]], self.hospitals.geometry.x,
+                            self.hospitals.geometry.y)
+
+    def demand_to_hospitals(self, source: TravelTimeSource | None = None,
+                            cache_dir=DEFAULT_CACHE_DIR) -> TravelMatrix:
+        """Minutes from every demand point to every akutsygehus (destination ids ``H<akut_id>``)."""
+        source = source or self.embedded_source()
+        key = ("dh", source.fingerprint())
+        if key not in self._matrices:
+            self._matrices[key] = travel_times(source, self.demand_points_frame(), self.hospital_points_frame(),
+                                               cache_dir=cache_dir)
+        return self._matrices[key]
+
+    def kommune_hospital_minutes(self, source: TravelTimeSource | None = None,
+                                 cache_dir=DEFAULT_CACHE_DIR) -> pd.DataFrame:
+        """Population-weighted mean minutes from each kommune to each akutsygehus.
+
+        Rows: kommune codes (sorted); columns: hospital short names (``navn``).
+        """
+        tm = self.demand_to_hospitals(source, cache_dir)
+        w = self.demand["befolkning_modelleret"].to_numpy(float)
+        codes = self.demand["kode"].to_numpy()
+        num = pd.DataFrame(tm.minutes * w[:, None]).groupby(codes).sum()
+        den = pd.Series(w).groupby(codes).sum()
+        out = num.div(den, axis=0)
+        out.columns = list(self.hospitals["navn"])
+        out.index.name = "kode"
+        return out.loc[sorted(self.kommuner["kode"])]
+
+    # ---- views --------------------------------------------------------------------------------
+    def kommuner_map(self) -> gpd.GeoDataFrame:
+        """Kommuner in EPSG:4326 for maps."""
+        return self.kommuner.to_crs(CRS_MAP)
+
+    @property
+    def total_population(self) -> int:
+        return int(self.kommuner["befolkning_2020"].sum())
+
+
+def build_dataset(hospital_sites: str = "current") -> Dataset:
+    """Load and validate every shipped file (no caching; see :func:`load_dataset`)."""
+    kom = load_kommuner()
+    pop = load_population_2020()
+    unknown = sorted(set(pop["kode"]) - set(kom["kode"]))
+    if unknown:
+        from geodata.errors import DataError
+        from geodata.population import POP_2020_FILE
+        raise DataError(POP_2020_FILE, f"unknown kommune code(s) {unknown}")
+    kom = kom.merge(pop[["kode", "befolkning_2020"]], on="kode", how="left", validate="one_to_one")
+    if kom["befolkning_2020"].isna().any():
+        from geodata.errors import DataError
+        from geodata.population import POP_2020_FILE
+        raise DataError(POP_2020_FILE, f"no population for kommune code(s) {kom.loc[kom['befolkning_2020'].isna(), 'kode'].tolist()}")
+    kom["befolkning_2020"] = kom["befolkning_2020"].astype("int64")
+    p22 = load_population_2022(dict(zip(kom["navn"], kom["kode"])))
+    kom = kom.merge(p22, on="kode", how="left", validate="one_to_one")
+    kom = estimate_elderly(kom, regional_age_shares_2022())
+    kom = gpd.GeoDataFrame(kom, geometry="geometry", crs=kom.crs)
+    hosp = load_akutsygehuse(kom, sites=hospital_sites)
+    baseline, table = load_table_b1(kom, hosp)
+    towns, dropped = load_towns(kom)
+    demand = build_demand_points(kom, kom[["kode", "befolkning_2020"]], towns)
+    fixed, ferries = load_fixed_links(), load_ferries()
+    adj = build_adjacency(kom, fixed, ferries)
+    return Dataset(kom, hosp, baseline, table, towns, dropped, demand, adj, fixed, ferries, hospital_sites)
+
+
+@functools.lru_cache(maxsize=4)
+def load_dataset(hospital_sites: str = "current") -> Dataset:
+    """The national dataset, loaded once per process (about 2 s)."""
+    return build_dataset(hospital_sites)

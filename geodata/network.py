@@ -1,0 +1,297 @@
+"""The embedded road network: OSM main-road skeleton + local links + fixed links + ferries.
+
+The shipped OSM skeleton (scgraph-data, ODbL) has only motorways/main roads in 13 pieces. The
+embedded network joins it into a routable graph:
+
+* **skeleton edges** as given (straight segments between shape nodes), length × ``SKELETON_DETOUR``;
+* **local links** between each node and its nearest neighbours on the *same landmass*, only when the
+  straight segment stays on land (never across water), length × ``LOCAL_DETOUR``;
+* **fixed links** (bridges, tunnels, causeways) from links/fixed_links.csv and the project's
+  supplement, at ``SPEED_KMH["fixed_link"]``;
+* **ferries** from links/ferries.csv: crossing minutes + a waiting time (``ferry_wait_min``);
+* **foreign road** Ystad–København for the Bornholm fast ferry (ferries.csv note: "road from Copenhagen
+  to Ystad via Øresund bridge ~1 h");
+* **modelled crossings** for small islands with demand but no link in the shipped tables (Fur, Orø,
+  Fejø, …): a straight crossing to the nearest node elsewhere at ``SPEED_KMH["modelled_crossing"]`` +
+  waiting time, flagged as a ferry (so an akutbil never counts it inside 15 minutes).
+
+Every speed and factor is in :data:`SPEED_KMH` and the constants below, and nowhere else. The
+speeds were calibrated once against tests/data/published_drive_times.csv (34 town pairs): median
+absolute error 9.3 %, mean error −0.7 % (tests/test_traveltimes.py reports the figure each run).
+Edges of kind "ferry", "foreign_ferry" and "modelled_crossing" are *ferry legs*.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.spatial import cKDTree
+
+from geodata.io import data_path, numeric_column, read_vector_checked
+from geodata.kommuner import CRS_MAP, CRS_METRIC
+
+EDGES_FILE = data_path("osm_skeleton", "dk_highways_edges.geojson")
+NODES_FILE = data_path("osm_skeleton", "dk_highways_nodes.geojson")
+
+#: Speeds in km/h by road class and urbanity. The one documented speed table of the project.
+SPEED_KMH: dict[str, float] = {
+    "skeleton_rural": 110.0,    # motorway/main road outside towns (mix of 130/110/80 km/h roads)
+    "skeleton_urban": 55.0,     # main road inside an urban area
+    "local_rural": 65.0,        # local/regional road between nearby points
+    "local_urban": 32.0,        # town streets
+    "fixed_link": 90.0,         # bridges/tunnels/causeways
+    "foreign_road": 0.0,        # not speed-based: fixed minutes, see FOREIGN_ROAD_MIN
+    "modelled_crossing": 20.0,  # small-island ferry/causeway not in the shipped tables
+}
+#: Skeleton edges are straight segments between shape nodes: real road length is longer.
+SKELETON_DETOUR = 1.08
+#: Local links are straight lines: road distance ≈ 1.35 × straight-line distance.
+LOCAL_DETOUR = 1.35
+#: Detour for the link that joins a piece of a landmass cut off by the coastline test (road around a bay).
+AROUND_BAY_DETOUR = 1.8
+#: Neighbours tried per node for local links, and the longest local link (km).
+LOCAL_K = 12
+LOCAL_MAX_KM = 30.0
+#: A point counts as urban within ``URBAN_BASE_KM + URBAN_PER_SQRT_KINH * sqrt(pop / 1000)`` km
+#: of a town of at least ``URBAN_MIN_POP`` inhabitants (GeoNames). København: ≈ 12 km.
+URBAN_MIN_POP = 20_000
+URBAN_BASE_KM = 1.0
+URBAN_PER_SQRT_KINH = 0.33
+#: Default waiting time for a ferry departure (minutes); ferries.csv times exclude waiting.
+FERRY_WAIT_MIN = 20.0
+#: Road minutes København–Ystad via the Øresund bridge (ferries.csv note on F01: "~1 h").
+FOREIGN_ROAD_MIN = 60.0
+#: Land is the union of kommune polygons grown by this much (metres), so coastal points and
+#: bridge/port endpoints on the generalised 1:500 000 coastline count as on land.
+LAND_TOLERANCE_M = 150.0
+#: Nodes placed by hand (bridge ends, ports) within this distance of land belong to that landmass.
+SNAP_TO_LAND_M = 3000.0
+SNAP_MIN_AREA_KM2 = 5.0
+FERRY_KINDS = frozenset({"ferry", "foreign_ferry", "modelled_crossing"})
+
+
+@dataclass
+class RoadNetwork:
+    """An undirected travel-time graph. Node coordinates in EPSG:25832 metres; edge minutes."""
+
+    node_xy: np.ndarray                      # (n, 2)
+    node_label: list[str]                    # e.g. "osm:105097", "pt:D0001", "port:F06:a"
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_min: np.ndarray
+    edge_kind: np.ndarray                    # str per edge
+    landmass: np.ndarray                     # landmass id per node (-1 = none)
+    params: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.node_xy)
+
+    def csgraph(self, exclude_ferries: bool = False):
+        """Symmetric sparse matrix of minutes (scipy csgraph); ferry legs dropped on request."""
+        keep = np.ones(len(self.edge_u), bool)
+        if exclude_ferries:
+            keep = ~np.isin(self.edge_kind, list(FERRY_KINDS))
+        u, v, w = self.edge_u[keep], self.edge_v[keep], np.maximum(self.edge_min[keep], 1e-6)
+        # parallel edges: keep the fastest (a plain COO->CSR conversion would add them up)
+        df = pd.DataFrame({"r": np.r_[u, v], "c": np.r_[v, u], "w": np.r_[w, w]})
+        df = df.groupby(["r", "c"], as_index=False)["w"].min()
+        return coo_matrix((df["w"].to_numpy(), (df["r"].to_numpy(), df["c"].to_numpy())),
+                          shape=(self.n, self.n)).tocsr()
+
+
+def land_polygons(kommuner: gpd.GeoDataFrame, tolerance_m: float = LAND_TOLERANCE_M):
+    """Landmasses as a list of polygons (EPSG:25832), grown by ``tolerance_m``."""
+    land = shapely.union_all(kommuner.geometry.buffer(tolerance_m).values)
+    parts = list(getattr(land, "geoms", [land]))
+    return parts
+
+
+def urban_mask(xy: np.ndarray, towns: gpd.GeoDataFrame) -> np.ndarray:
+    """True where a point lies inside the urban radius of a large town (see URBAN_* constants)."""
+    big = towns[towns["geonames_befolkning"] >= URBAN_MIN_POP]
+    if big.empty or len(xy) == 0:
+        return np.zeros(len(xy), bool)
+    centres = np.c_[big.geometry.x, big.geometry.y]
+    radius_m = 1000 * (URBAN_BASE_KM + URBAN_PER_SQRT_KINH * np.sqrt(big["geonames_befolkning"].to_numpy() / 1000))
+    d = np.sqrt(((xy[:, None, :] - centres[None, :, :]) ** 2).sum(-1))
+    return (d <= radius_m[None, :]).any(1)
+
+
+def _to_xy(lat, lon) -> np.ndarray:
+    pts = gpd.GeoSeries(gpd.points_from_xy(np.atleast_1d(lon), np.atleast_1d(lat)), crs=CRS_MAP).to_crs(CRS_METRIC)
+    return np.c_[pts.x, pts.y]
+
+
+def load_skeleton(edges_path=EDGES_FILE, nodes_path=NODES_FILE) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Skeleton nodes (``node_id``, x, y in EPSG:25832) and edges (``u``, ``v``, ``length_km``)."""
+    nodes = read_vector_checked(nodes_path, ["node_id"]).to_crs(CRS_METRIC)
+    edges = read_vector_checked(edges_path, ["u", "v", "length_km"])
+    nodes["node_id"] = numeric_column(nodes, "node_id", nodes_path, integer=True)
+    edges["u"] = numeric_column(edges, "u", edges_path, integer=True)
+    edges["v"] = numeric_column(edges, "v", edges_path, integer=True)
+    edges["length_km"] = numeric_column(edges, "length_km", edges_path, minimum=0)
+    n = pd.DataFrame({"node_id": nodes["node_id"], "x": nodes.geometry.x, "y": nodes.geometry.y})
+    return n, pd.DataFrame(edges[["u", "v", "length_km"]])
+
+
+def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: dict[str, np.ndarray],
+                  fixed_links: pd.DataFrame, ferries: pd.DataFrame, *,
+                  ferry_wait_min: float = FERRY_WAIT_MIN) -> RoadNetwork:
+    """Build the embedded network with extra ``points`` (label -> (x, y) EPSG:25832) as nodes.
+
+    Points are typically demand points, hospitals and candidate sites; they get local links like
+    any other node, so travel times start and end at the points themselves.
+    """
+    skel_nodes, skel_edges = load_skeleton()
+    labels: list[str] = [f"osm:{i}" for i in skel_nodes["node_id"]]
+    xy_parts = [skel_nodes[["x", "y"]].to_numpy()]
+    for lab, p in points.items():
+        labels.append(f"pt:{lab}")
+        xy_parts.append(np.asarray(p, float).reshape(1, 2))
+    # fixed-link and ferry endpoints
+    fl_a = _to_xy(fixed_links["lat_a"], fixed_links["lon_a"])
+    fl_b = _to_xy(fixed_links["lat_b"], fixed_links["lon_b"])
+    for i, r in enumerate(fixed_links.itertuples()):
+        labels += [f"link:{r.link_id}:a", f"link:{r.link_id}:b"]
+        xy_parts += [fl_a[i:i + 1], fl_b[i:i + 1]]
+    fe_a = _to_xy(ferries["lat_a"], ferries["lon_a"])
+    fe_b = _to_xy(ferries["lat_b"], ferries["lon_b"])
+    for i, r in enumerate(ferries.itertuples()):
+        labels += [f"port:{r.route_id}:a", f"port:{r.route_id}:b"]
+        xy_parts += [fe_a[i:i + 1], fe_b[i:i + 1]]
+    xy = np.vstack(xy_parts)
+    n = len(xy)
+    index = {lab: i for i, lab in enumerate(labels)}
+
+    # landmass of every node (Sweden/Germany: -1)
+    parts = land_polygons(kommuner)
+    tree = shapely.STRtree(parts)
+    pts = shapely.points(xy)
+    hit_pt, hit_poly = tree.query(pts, predicate="within")
+    landmass = np.full(n, -1)
+    landmass[hit_pt] = hit_poly
+    # link ends and ports placed by hand may sit just off the generalised coast: snap within 3 km
+    # (islets under SNAP_MIN_AREA_KM2 are skipped: a bridge lands on the island it serves)
+    off = np.nonzero(landmass < 0)[0]
+    big = np.nonzero([p.area >= SNAP_MIN_AREA_KM2 * 1e6 for p in parts])[0]
+    if len(off) and len(big):
+        big_tree = shapely.STRtree([parts[i] for i in big])
+        near_pt, near_poly = big_tree.query_nearest(pts[off], max_distance=SNAP_TO_LAND_M)
+        landmass[off[near_pt]] = big[near_poly]
+    urban = urban_mask(xy, towns)
+
+    eu, ev, emin, ekind = [], [], [], []
+
+    def add(u, v, minutes, kind):
+        eu.append(u); ev.append(v); emin.append(minutes); ekind.append(kind)
+
+    # skeleton edges
+    for r in skel_edges.itertuples():
+        u, v = index.get(f"osm:{r.u}"), index.get(f"osm:{r.v}")
+        if u is None or v is None:
+            continue
+        mid_urban = urban[u] and urban[v]
+        speed = SPEED_KMH["skeleton_urban" if mid_urban else "skeleton_rural"]
+        add(u, v, 60 * r.length_km * SKELETON_DETOUR / speed, "skeleton")
+
+    # local links: k nearest on the same landmass, segment on land
+    tree_xy = cKDTree(xy)
+    k = min(LOCAL_K + 1, n)
+    dist, nbr = tree_xy.query(xy, k=k, distance_upper_bound=LOCAL_MAX_KM * 1000)
+    cand = [(i, int(j), d) for i in range(n) for d, j in zip(dist[i, 1:], nbr[i, 1:])
+            if np.isfinite(d) and i < j and landmass[i] >= 0 and landmass[i] == landmass[j]]
+    if cand:
+        ci = np.array([c[0] for c in cand]); cj = np.array([c[1] for c in cand]); cd = np.array([c[2] for c in cand])
+        lines = shapely.linestrings(np.stack([xy[ci], xy[cj]], axis=1))
+        on_land = np.zeros(len(cand), bool)
+        for p_id in np.unique(landmass[ci]):
+            sel = landmass[ci] == p_id
+            poly = parts[p_id]
+            shapely.prepare(poly)
+            on_land[sel] = shapely.covers(poly, lines[sel])
+        for i, j, d, ok in zip(ci, cj, cd, on_land):
+            if ok:
+                speed = SPEED_KMH["local_urban" if (urban[i] and urban[j]) else "local_rural"]
+                add(int(i), int(j), 60 * d / 1000 * LOCAL_DETOUR / speed, "local")
+    # Pieces of one landmass left apart (a port, a bridge end or a headland whose near segments
+    # all leave the generalised coastline) are joined to the landmass's largest piece by a road
+    # "around the bay": same landmass, so a road exists; length × AROUND_BAY_DETOUR.
+    from scipy.sparse.csgraph import connected_components
+    m = coo_matrix((np.ones(len(eu)), (eu, ev)), shape=(n, n))
+    _, comp = connected_components(m, directed=False)
+    for lm in np.unique(landmass[landmass >= 0]):
+        nodes_lm = np.nonzero(landmass == lm)[0]
+        comps = comp[nodes_lm]
+        sizes = pd.Series(comps).value_counts()
+        main_nodes = nodes_lm[comps == sizes.index[0]]
+        main_tree = cKDTree(xy[main_nodes])
+        for c in sizes.index[1:]:
+            piece = nodes_lm[comps == c]
+            d, j = main_tree.query(xy[piece])
+            b = int(np.argmin(d))
+            i, jj = int(piece[b]), int(main_nodes[j[b]])
+            speed = SPEED_KMH["local_urban" if (urban[i] and urban[jj]) else "local_rural"]
+            add(i, jj, 60 * d[b] / 1000 * AROUND_BAY_DETOUR / speed, "local")
+
+    # fixed links
+    for i, r in enumerate(fixed_links.itertuples()):
+        a, b = index[f"link:{r.link_id}:a"], index[f"link:{r.link_id}:b"]
+        straight_km = np.hypot(*(xy[a] - xy[b])) / 1000
+        length = getattr(r, "approx_length_km", np.nan)
+        km = float(length) if length == length and length is not None else straight_km * 1.1
+        add(a, b, 60 * max(km, straight_km) / SPEED_KMH["fixed_link"], "fixed_link")
+
+    # ferries (+ foreign road for the Ystad route)
+    cph = None
+    for i, r in enumerate(ferries.itertuples()):
+        a, b = index[f"port:{r.route_id}:a"], index[f"port:{r.route_id}:b"]
+        abroad = landmass[b] < 0 or landmass[a] < 0
+        add(a, b, float(r.crossing_min) + ferry_wait_min, "foreign_ferry" if abroad else "ferry")
+        if abroad:
+            foreign = b if landmass[b] < 0 else a
+            if cph is None:
+                cph = int(np.argmin(np.hypot(xy[:, 0] - 725000, xy[:, 1] - 6171000) + 1e12 * (landmass < 0)))
+            add(foreign, cph, FOREIGN_ROAD_MIN, "foreign_road")
+
+    edges = (np.array(eu, int), np.array(ev, int), np.array(emin, float), np.array(ekind, object))
+    net = RoadNetwork(xy, labels, *edges, landmass=landmass,
+                      params={"ferry_wait_min": ferry_wait_min, "speeds_kmh": dict(SPEED_KMH)})
+    return _connect_islands(net)
+
+
+def _connect_islands(net: RoadNetwork) -> RoadNetwork:
+    """Join every graph component without a link to the largest ones by a modelled crossing.
+
+    Repeats until the graph is connected; each crossing goes from the component's node nearest
+    to any node outside it. Flagged "modelled_crossing" (a ferry leg).
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    wait = net.params["ferry_wait_min"]
+    eu, ev, emin, ekind = list(net.edge_u), list(net.edge_v), list(net.edge_min), list(net.edge_kind)
+    while True:
+        g = RoadNetwork(net.node_xy, net.node_label, np.array(eu, int), np.array(ev, int),
+                        np.array(emin), np.array(ekind, object), net.landmass, net.params)
+        ncomp, lab = connected_components(g.csgraph(), directed=False)
+        if ncomp == 1:
+            return g
+        sizes = np.bincount(lab)
+        main = int(np.argmax(sizes))
+        for c in range(ncomp):
+            if c == main:
+                continue
+            inside = np.nonzero(lab == c)[0]
+            outside = np.nonzero(lab != c)[0]
+            t = cKDTree(net.node_xy[outside])
+            d, j = t.query(net.node_xy[inside])
+            best = int(np.argmin(d))
+            u, v = int(inside[best]), int(outside[j[best]])
+            km = d[best] / 1000
+            eu.append(u); ev.append(v); emin.append(60 * km / SPEED_KMH["modelled_crossing"] + wait)
+            ekind.append("modelled_crossing")
+        # loop: components merged one step at a time until connected

@@ -1,0 +1,241 @@
+"""Travel times: one interface, three sources, cached on disk.
+
+``TravelTimeSource.compute(origins, destinations) -> TravelMatrix`` (minutes). Sources:
+
+1. :class:`EmbeddedNetworkSource` — the default, built from the shipped data (geodata/network.py);
+2. :class:`OsmPbfSource` — a Denmark OSM extract (``.osm.pbf``) a user downloads (geodata/osm.py);
+3. :class:`MatrixFileSource` — a CSV/Parquet matrix from any router.
+
+:func:`travel_times` wraps any source with an on-disk cache keyed by a hash of the source's
+fingerprint and the exact origin/destination ids and coordinates.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import dijkstra
+
+from geodata.errors import DataError
+
+#: Directory for cached matrices (override with the SUNDHED_CACHE environment variable).
+DEFAULT_CACHE_DIR = Path(os.environ.get("SUNDHED_CACHE", Path.home() / ".cache" / "sundhed"))
+
+
+def points_frame(ids, x, y) -> pd.DataFrame:
+    """Points for a travel-time query: ``id`` (str), ``x``, ``y`` (EPSG:25832 metres)."""
+    df = pd.DataFrame({"id": [str(i) for i in ids], "x": np.asarray(x, float), "y": np.asarray(y, float)})
+    if df["id"].duplicated().any():
+        raise ValueError(f"duplicate point ids: {df.loc[df['id'].duplicated(), 'id'].tolist()[:5]}")
+    if not np.isfinite(df[["x", "y"]].to_numpy()).all():
+        raise ValueError("point coordinates must be finite numbers (EPSG:25832 metres)")
+    return df
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Origins × destinations in minutes.
+
+    ``minutes``: fastest time, ferries allowed (``inf`` = unreachable).
+    ``minutes_no_ferry``: fastest time without any ferry leg (``inf`` where only a ferry reaches);
+    the akutbil model uses it, since a 15-minute response never crosses a ferry.
+    """
+
+    origin_ids: tuple[str, ...]
+    destination_ids: tuple[str, ...]
+    minutes: np.ndarray
+    minutes_no_ferry: np.ndarray
+    source: str
+
+    @property
+    def uses_ferry(self) -> np.ndarray:
+        """True where the fastest path crosses a ferry (or a modelled island crossing)."""
+        return self.minutes_no_ferry > self.minutes + 1e-6
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: ``origin_id``, ``destination_id``, ``minutes``, ``uses_ferry``."""
+        o, d = np.meshgrid(np.arange(len(self.origin_ids)), np.arange(len(self.destination_ids)), indexing="ij")
+        return pd.DataFrame({
+            "origin_id": np.asarray(self.origin_ids, object)[o.ravel()],
+            "destination_id": np.asarray(self.destination_ids, object)[d.ravel()],
+            "minutes": self.minutes.ravel(),
+            "uses_ferry": self.uses_ferry.ravel(),
+        })
+
+    def subset(self, origin_ids=None, destination_ids=None) -> "TravelMatrix":
+        oi = [self.origin_ids.index(i) for i in origin_ids] if origin_ids is not None else slice(None)
+        di = [self.destination_ids.index(i) for i in destination_ids] if destination_ids is not None else slice(None)
+        return TravelMatrix(tuple(np.asarray(self.origin_ids)[oi]), tuple(np.asarray(self.destination_ids)[di]),
+                            self.minutes[oi][:, di], self.minutes_no_ferry[oi][:, di], self.source)
+
+
+class TravelTimeSource(ABC):
+    """Something that turns origins × destinations into minutes."""
+
+    name: str = "abstract"
+
+    @abstractmethod
+    def fingerprint(self) -> str:
+        """A string that changes whenever the source's answers may change (for the cache key)."""
+
+    @abstractmethod
+    def compute(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> TravelMatrix:
+        """Minutes from each origin to each destination (frames from :func:`points_frame`)."""
+
+
+def shortest_path_minutes(csgraph, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Dijkstra (scipy) from ``sources`` to ``targets``; returns (len(sources), len(targets)) minutes."""
+    if len(sources) == 0 or len(targets) == 0:
+        return np.zeros((len(sources), len(targets)))
+    d = dijkstra(csgraph, directed=False, indices=np.asarray(sources))
+    return d[:, np.asarray(targets)]
+
+
+class EmbeddedNetworkSource(TravelTimeSource):
+    """The shipped road network (OSM skeleton + local links + fixed links + ferries)."""
+
+    name = "embedded"
+
+    def __init__(self, kommuner, towns, fixed_links, ferries, ferry_wait_min: float | None = None):
+        from geodata import network
+
+        self.kommuner, self.towns, self.fixed_links, self.ferries = kommuner, towns, fixed_links, ferries
+        self.ferry_wait_min = network.FERRY_WAIT_MIN if ferry_wait_min is None else float(ferry_wait_min)
+
+    def fingerprint(self) -> str:
+        from geodata import network
+
+        blob = json.dumps({
+            "v": 3, "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
+            "k": network.LOCAL_K, "max": network.LOCAL_MAX_KM, "bay": network.AROUND_BAY_DETOUR,
+            "urban": [network.URBAN_MIN_POP, network.URBAN_BASE_KM, network.URBAN_PER_SQRT_KINH],
+            "wait": self.ferry_wait_min, "foreign": network.FOREIGN_ROAD_MIN, "land": network.LAND_TOLERANCE_M,
+            "links": pd.util.hash_pandas_object(self.fixed_links.astype(str)).sum().item(),
+            "ferries": pd.util.hash_pandas_object(self.ferries.astype(str)).sum().item(),
+            "towns": int(self.towns["geonames_befolkning"].sum()), "ntowns": len(self.towns),
+        }, sort_keys=True, default=str)
+        return "embedded:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def network_for(self, points: pd.DataFrame):
+        from geodata.network import build_network
+
+        pts = {pid: (x, y) for pid, x, y in zip(points["id"], points["x"], points["y"])}
+        return build_network(self.kommuner, self.towns, pts, self.fixed_links, self.ferries,
+                             ferry_wait_min=self.ferry_wait_min)
+
+    def compute(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> TravelMatrix:
+        allpts = pd.concat([origins, destinations]).drop_duplicates("id")
+        clash = allpts["id"].duplicated()
+        if clash.any():
+            raise ValueError("an id names two different points")
+        net = self.network_for(allpts)
+        index = {lab: i for i, lab in enumerate(net.node_label)}
+        o = np.array([index[f"pt:{i}"] for i in origins["id"]])
+        d = np.array([index[f"pt:{i}"] for i in destinations["id"]])
+        # Dijkstra from the smaller side; the graph is undirected, so times are symmetric
+        flip = len(d) < len(o)
+        src, dst = (d, o) if flip else (o, d)
+        full = shortest_path_minutes(net.csgraph(), src, dst)
+        nof = shortest_path_minutes(net.csgraph(exclude_ferries=True), src, dst)
+        if flip:
+            full, nof = full.T, nof.T
+        return TravelMatrix(tuple(origins["id"]), tuple(destinations["id"]), full, nof, self.name)
+
+
+class MatrixFileSource(TravelTimeSource):
+    """A matrix from any router, as CSV or Parquet in long form.
+
+    Columns: ``origin_id``, ``destination_id``, ``minutes`` and optionally ``uses_ferry`` (bool) or
+    ``minutes_no_ferry``. Every requested pair must be present.
+    """
+
+    name = "matrix-file"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def fingerprint(self) -> str:
+        if not self.path.exists():
+            raise DataError(self.path, "travel-time matrix file not found")
+        h = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+        return f"file:{self.path.name}:{h}"
+
+    def _read(self) -> pd.DataFrame:
+        from geodata.io import numeric_column, read_csv_checked
+
+        if not self.path.exists():
+            raise DataError(self.path, "travel-time matrix file not found")
+        if self.path.suffix.lower() in (".parquet", ".pq"):
+            try:
+                df = pd.read_parquet(self.path)
+            except Exception as exc:
+                raise DataError(self.path, f"cannot be read as Parquet: {str(exc).splitlines()[0]}") from None
+            missing = [c for c in ("origin_id", "destination_id", "minutes") if c not in df.columns]
+            if missing:
+                raise DataError(self.path, f"missing column(s) {missing}")
+        else:
+            df = read_csv_checked(self.path, ["origin_id", "destination_id", "minutes"],
+                                  dtype={"origin_id": str, "destination_id": str})
+        df["origin_id"] = df["origin_id"].astype(str)
+        df["destination_id"] = df["destination_id"].astype(str)
+        df["minutes"] = numeric_column(df, "minutes", self.path, minimum=0)
+        if "minutes_no_ferry" in df:
+            df["minutes_no_ferry"] = numeric_column(df, "minutes_no_ferry", self.path, minimum=0, allow_missing=True).fillna(np.inf)
+        elif "uses_ferry" in df:
+            ferry = df["uses_ferry"].astype(str).str.lower().isin(["true", "1", "yes"])
+            df["minutes_no_ferry"] = np.where(ferry, np.inf, df["minutes"])
+        else:
+            df["minutes_no_ferry"] = df["minutes"]
+        return df
+
+    def compute(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> TravelMatrix:
+        df = self._read().drop_duplicates(["origin_id", "destination_id"]).set_index(["origin_id", "destination_id"])
+        idx = pd.MultiIndex.from_product([origins["id"], destinations["id"]])
+        missing = idx.difference(df.index)
+        if len(missing):
+            o, d = missing[0]
+            raise DataError(self.path, f"{len(missing)} requested pair(s) missing, e.g. {o!r} -> {d!r}")
+        sub = df.loc[idx]
+        shape = (len(origins), len(destinations))
+        return TravelMatrix(tuple(origins["id"]), tuple(destinations["id"]),
+                            sub["minutes"].to_numpy(float).reshape(shape),
+                            sub["minutes_no_ferry"].to_numpy(float).reshape(shape), self.name)
+
+
+def cache_key(source: TravelTimeSource, origins: pd.DataFrame, destinations: pd.DataFrame) -> str:
+    h = hashlib.sha256(source.fingerprint().encode())
+    for df in (origins, destinations):
+        h.update(pd.util.hash_pandas_object(df[["id", "x", "y"]].round(1), index=False).to_numpy().tobytes())
+    return h.hexdigest()[:24]
+
+
+def travel_times(source: TravelTimeSource, origins: pd.DataFrame, destinations: pd.DataFrame,
+                 cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> TravelMatrix:
+    """Compute (or load from the cache) the matrix origins × destinations in minutes.
+
+    ``cache_dir=None`` disables caching. A cache file is an ``.npz`` named by the hash of the
+    source fingerprint and the exact point ids and coordinates, so changed inputs never hit a stale
+    matrix.
+    """
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"tt-{cache_key(source, origins, destinations)}.npz"
+        if path.exists():
+            try:
+                z = np.load(path, allow_pickle=False)
+                return TravelMatrix(tuple(z["o"]), tuple(z["d"]), z["m"], z["n"], str(z["s"]))
+            except Exception:
+                path.unlink(missing_ok=True)  # a corrupt cache entry is recomputed
+    tm = source.compute(origins, destinations)
+    if cache_dir is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, o=np.array(tm.origin_ids), d=np.array(tm.destination_ids),
+                            m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source))
+        os.replace(tmp, path)
+    return tm
