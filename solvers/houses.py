@@ -1,0 +1,378 @@
+"""Solve Model 2 (sundhedshuse under the Nærhedsfond budget) and turn the solution into tables.
+
+:func:`solve_houses` builds the MIP from ``model/houses.py``, solves it through
+:func:`solvers.highs.solve_with_highs` and returns a :class:`HousePlan`: the chosen houses with their cost
+split (mio. kr.), coverage before/after (inhabitants), per-catchment and per-kommune tables, and an honest
+marginal value of the last mio. kr. (a second solve with a smaller budget).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
+from solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
+
+_TOL = 1e-9
+_RULES = ("min_one_per_catchment", "min_one_per_uncovered_kommune")
+_SENSE = {"coverage": 1.0, "median": -1.0, "maxmin": 1.0}
+_UNITS = {"coverage": "inhabitants covered", "median": "inhabitant-minutes",
+          "maxmin": "worst catchment covered share + epsilon * total covered share"}
+
+
+class HousePlanInfeasible(SolverError):
+    """No plan satisfies the rules within the money; ``rules`` lists the rule(s) found to bind."""
+
+    def __init__(self, message: str, rules: list[str], status: str = "infeasible"):
+        super().__init__(message, status)
+        self.rules = rules
+        self.rule = rules[0] if rules else None
+
+
+@dataclass
+class HousePlan:
+    """A solved siting plan.
+
+    chosen_sites: one row per open house (new and existing): site_id, site_index, kommune, type, existing,
+        build_year (None if no yearly profile or existing), capacity, total_cost_mio_kr, state_cost_mio_kr,
+        kommune_cost_mio_kr (existing houses cost 0).
+    demand: one row per demand point: weight (inhabitants), covered_before/covered_after (covered fraction
+        0..1), travel_before_min/travel_after_min (mean minutes to the assigned house or hospital).
+    assignment: demand_id, target (site id or "hospital"), fraction, weight, travel_min, covered — where
+        each demand point's weight goes after the plan (capacitated: from the model; uncapacitated: nearest
+        open house or hospital).
+    per_catchment / per_kommune: weight, covered_before, covered_after (inhabitants), shares, and for
+        per_kommune the state/kommune spend (mio. kr.) on houses sited there.
+    objective_value / objective_before: the model objective with / without new houses (units in
+        ``objective_units``).
+    marginal_value_per_mio_kr: improvement of the objective (sense-adjusted: positive = money helps) per mio.
+        kr., from re-solving with budget - marginal_delta_mio_kr; None if it could not be computed.
+    """
+
+    objective: str
+    flags: dict
+    stats: SolveStats
+    objective_value: float
+    objective_before: float
+    objective_units: str
+    chosen_sites: pd.DataFrame
+    demand: pd.DataFrame
+    assignment: pd.DataFrame
+    per_catchment: pd.DataFrame
+    per_kommune: pd.DataFrame
+    total_weight: float
+    covered_before: float
+    covered_after: float
+    budget_mio_kr: float
+    state_spend_mio_kr: float
+    kommune_spend_mio_kr: float
+    marginal_value_per_mio_kr: float | None = None
+    marginal_delta_mio_kr: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def new_sites(self) -> pd.DataFrame:
+        """Only the houses to build."""
+        return self.chosen_sites[~self.chosen_sites["existing"]]
+
+    def to_dict(self) -> dict:
+        """JSON-able summary (plain Python numbers, NaN/inf -> None)."""
+        new = self.new_sites
+        return _jsonable({
+            "objective": self.objective,
+            "objective_units": self.objective_units,
+            "flags": self.flags,
+            "solve": self.stats.to_dict(),
+            "objective_value": self.objective_value,
+            "objective_before": self.objective_before,
+            "budget_mio_kr": self.budget_mio_kr,
+            "state_spend_mio_kr": self.state_spend_mio_kr,
+            "kommune_spend_mio_kr": self.kommune_spend_mio_kr,
+            "n_new_houses": int(len(new)),
+            "new_houses_by_type": {str(k): int(v) for k, v in new["type"].value_counts().items()},
+            "total_weight": self.total_weight,
+            "covered_before": self.covered_before,
+            "covered_after": self.covered_after,
+            "covered_share_before": self.covered_before / self.total_weight if self.total_weight else None,
+            "covered_share_after": self.covered_after / self.total_weight if self.total_weight else None,
+            "marginal_value_per_mio_kr": self.marginal_value_per_mio_kr,
+            "marginal_delta_mio_kr": self.marginal_delta_mio_kr,
+            "chosen_sites": self.chosen_sites.to_dict(orient="records"),
+            "per_catchment": self.per_catchment.to_dict(orient="records"),
+            "per_kommune": self.per_kommune.to_dict(orient="records"),
+            "notes": list(self.notes),
+        })
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.bool_, bool)):
+        return bool(x)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return x if math.isfinite(x) else None
+    if x is None or isinstance(x, (int, str)):
+        return x
+    if x is pd.NA or x is pd.NaT:
+        return None
+    return str(x)
+
+
+def _val(v) -> float:
+    x = pyo.value(v, exception=False)
+    return 0.0 if x is None else float(x)
+
+
+def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: dict, new_houses: bool = True):
+    mdl = build_house_model(inst, objective, new_houses=new_houses, **flags)
+    if mdl.nvariables() == 0:  # e.g. the "before" model without capacity: the objective is a constant
+        v = float(pyo.value(mdl.obj))
+        return mdl, SolveStats(status="optimal", optimal=True, objective=v, bound=v, gap=0.0, runtime_s=0.0)
+    stats = solve_with_highs(mdl, options)
+    return mdl, stats
+
+
+def _diagnose(inst: HouseInstance, objective: str, options: SolveOptions, flags: dict,
+              err: Exception) -> HousePlanInfeasible:
+    """Find which active rule makes the problem infeasible by re-solving without it."""
+    active = [r for r in _RULES if flags.get(r)]
+    money = [f"a state budget of {inst.budget_mio_kr:g} mio. kr."]
+    if inst.group_caps_mio_kr:
+        money.append("group caps " + ", ".join(f"{list(k)} <= {v:g}" for k, v in inst.group_caps_mio_kr.items()))
+    if inst.yearly_budget_mio_kr is not None:
+        money.append("the yearly profile" + (" (with carry-over)" if inst.carry_over else " (no carry-over)"))
+    money_txt = ", ".join(money)
+    binding = []
+    for rule in active:
+        trial = dict(flags, **{rule: False})
+        try:
+            _solve(inst, objective, options, trial)
+        except (SolverError, InfeasibleRuleError):
+            continue
+        binding.append(rule)
+    detail = f" ({err})" if isinstance(err, InfeasibleRuleError) else ""
+    if binding:
+        msg = (f"No sundhedshus plan satisfies rule {' / '.join(binding)} within {money_txt}{detail}; "
+               f"dropping {'it' if len(binding) == 1 else 'any one of them'} makes the problem feasible.")
+    elif active:
+        binding = list(active)
+        msg = (f"No sundhedshus plan satisfies the combination of rules {', '.join(active)} within "
+               f"{money_txt}{detail}; no single rule alone is the cause.")
+    else:
+        msg = f"The sundhedshus model is infeasible within {money_txt}: {err}"
+    status = getattr(err, "status", "infeasible")
+    return HousePlanInfeasible(msg, binding, status)
+
+
+def _assignment(inst: HouseInstance, mdl, open_sites: list[int], capacity: bool) -> pd.DataFrame:
+    """Where each demand point's weight goes (rows with fraction > 0)."""
+    n = inst.n_demand
+    T = inst.coverage_minutes + _TOL
+    h = inst.hospital_min
+    recs_i, recs_j, recs_f = [], [], []
+    if capacity and hasattr(mdl, "assign"):
+        rest = np.ones(n)
+        for (i, j) in mdl.A:
+            f = _val(mdl.assign[i, j])
+            if f > 1e-7:
+                recs_i.append(i), recs_j.append(j), recs_f.append(min(f, 1.0))
+                rest[i] -= f
+        for i in np.nonzero(rest > 1e-7)[0]:
+            recs_i.append(int(i)), recs_j.append(-1), recs_f.append(float(rest[i]))
+    else:
+        if open_sites:
+            sub = inst.travel_min[:, open_sites]
+            k = np.argmin(sub, axis=1)
+            best = sub[np.arange(n), k]
+        else:
+            k = np.zeros(n, dtype=int)
+            best = np.full(n, np.inf)
+        use_house = best < h
+        for i in range(n):
+            recs_i.append(i)
+            recs_j.append(open_sites[k[i]] if use_house[i] else -1)
+            recs_f.append(1.0)
+    ii = np.array(recs_i, dtype=int)
+    jj = np.array(recs_j, dtype=int)
+    ff = np.array(recs_f, dtype=float)
+    travel = np.where(jj >= 0, inst.travel_min[ii, np.maximum(jj, 0)] if len(ii) else 0.0, h[ii])
+    return pd.DataFrame({
+        "demand_id": [inst.demand_ids[i] for i in ii],
+        "demand_index": ii,
+        "target": [inst.site_ids[j] if j >= 0 else "hospital" for j in jj],
+        "site_index": jj,
+        "fraction": ff,
+        "weight": inst.demand_weight[ii] * ff,
+        "travel_min": travel,
+        "covered": travel <= T,
+    })
+
+
+def _per_demand(inst: HouseInstance, assign: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    n = inst.n_demand
+    cov = np.zeros(n)
+    trav = np.zeros(n)
+    idx = assign["demand_index"].to_numpy()
+    f = assign["fraction"].to_numpy()
+    np.add.at(cov, idx, f * assign["covered"].to_numpy())
+    np.add.at(trav, idx, f * assign["travel_min"].to_numpy())
+    return np.minimum(cov, 1.0), trav
+
+
+def _open_sites(inst: HouseInstance, mdl) -> tuple[list[tuple[int, int, int | None]], list[int]]:
+    """(site, type, year) of new houses and the sorted list of all open site indices."""
+    new = []
+    years = list(mdl.Y) if hasattr(mdl, "Y") else None
+    for (j, q) in mdl.B:
+        if _val(mdl.build[j, q]) > 0.5:
+            yr = None
+            if years is not None:
+                yr = max(years, key=lambda y: _val(mdl.build_year[j, q, y]))
+            new.append((int(j), int(q), yr))
+    open_sites = sorted({j for j, _ in inst.existing} | {j for j, _, _ in new})
+    return new, open_sites
+
+
+def solve_houses(inst: HouseInstance, objective: str = "coverage", options: SolveOptions | None = None, *,
+                 compute_marginal: bool = True, marginal_delta_mio_kr: float | None = None,
+                 **model_flags) -> HousePlan:
+    """Solve the siting model and return a :class:`HousePlan`.
+
+    model_flags go to :func:`model.houses.build_house_model` (capacity, min_one_per_catchment,
+    min_one_per_uncovered_kommune, maxmin_epsilon).
+
+    Marginal value of the last mio. kr.: the model is re-solved with budget - Δ, where Δ is
+    ``marginal_delta_mio_kr`` or by default max(1 % of the budget, state cost of the cheapest possible new
+    house), capped at the budget — so Δ can always buy at least one house; the (sense-adjusted) objective
+    change divided by Δ is reported. Only the total budget shrinks; yearly profile and group caps stay as given. Because
+    houses are lumpy this is an average over Δ, not a derivative, and it is 0 when the budget does not bind.
+
+    Raises :class:`HousePlanInfeasible` (a :class:`SolverError`) naming the binding rule when no plan exists.
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; choose one of {OBJECTIVES}")
+    unknown = set(model_flags) - {"capacity", "min_one_per_catchment", "min_one_per_uncovered_kommune",
+                                  "maxmin_epsilon"}
+    if unknown:
+        raise TypeError(f"unknown model flags: {sorted(unknown)}")
+    options = options or SolveOptions()
+    flags = {"capacity": False, "min_one_per_catchment": False, "min_one_per_uncovered_kommune": False}
+    flags.update(model_flags)
+    capacity = bool(flags["capacity"])
+    notes: list[str] = []
+
+    try:
+        mdl, stats = _solve(inst, objective, options, flags)
+    except (SolverError, InfeasibleRuleError) as err:
+        if isinstance(err, SolverError) and err.status not in ("infeasible", "infeasibleOrUnbounded"):
+            raise
+        raise _diagnose(inst, objective, options, flags, err) from err
+    if not stats.optimal:
+        notes.append(f"solver status {stats.status}: plan not proven optimal (gap {stats.gap:.2%})")
+
+    new, open_sites = _open_sites(inst, mdl)
+    assign_after = _assignment(inst, mdl, open_sites, capacity)
+
+    mdl0, stats0 = _solve(inst, objective, options, flags, new_houses=False)
+    _, open0 = _open_sites(inst, mdl0)
+    assign_before = _assignment(inst, mdl0, open0, capacity)
+
+    cov_a, trav_a = _per_demand(inst, assign_after)
+    cov_b, trav_b = _per_demand(inst, assign_before)
+    w = inst.demand_weight
+
+    # ---- chosen sites
+    types = inst.house_types
+    rows = []
+    for j, q in inst.existing:
+        rows.append((inst.site_ids[j], j, int(inst.site_kommune[j]), types[q].name, True, None,
+                     types[q].capacity, 0.0, 0.0, 0.0))
+    for j, q, yr in new:
+        total = float(types[q].cost_mio_kr)
+        share = inst.share_of(inst.site_kommune[j])
+        rows.append((inst.site_ids[j], j, int(inst.site_kommune[j]), types[q].name, False, yr,
+                     types[q].capacity, total, (1.0 - share) * total, share * total))
+    chosen = pd.DataFrame(rows, columns=["site_id", "site_index", "kommune", "type", "existing", "build_year",
+                                         "capacity", "total_cost_mio_kr", "state_cost_mio_kr",
+                                         "kommune_cost_mio_kr"])
+    chosen = chosen.sort_values("site_index", kind="stable").reset_index(drop=True)
+
+    # ---- per demand / catchment / kommune
+    demand = pd.DataFrame({
+        "demand_id": list(inst.demand_ids), "kommune": inst.demand_kommune,
+        "catchment": list(inst.demand_catchment), "weight": w,
+        "covered_before": cov_b, "covered_after": cov_a,
+        "travel_before_min": trav_b, "travel_after_min": trav_a,
+    })
+    demand["_wb"] = w * cov_b
+    demand["_wa"] = w * cov_a
+    demand["_tb"] = w * trav_b
+    demand["_ta"] = w * trav_a
+
+    def table(key: str) -> pd.DataFrame:
+        g = demand.groupby(key, sort=True).agg(weight=("weight", "sum"), covered_before=("_wb", "sum"),
+                                               covered_after=("_wa", "sum"), _tb=("_tb", "sum"),
+                                               _ta=("_ta", "sum")).reset_index()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g["share_before"] = np.where(g["weight"] > 0, g["covered_before"] / g["weight"], np.nan)
+            g["share_after"] = np.where(g["weight"] > 0, g["covered_after"] / g["weight"], np.nan)
+            g["mean_travel_before_min"] = np.where(g["weight"] > 0, g["_tb"] / g["weight"], np.nan)
+            g["mean_travel_after_min"] = np.where(g["weight"] > 0, g["_ta"] / g["weight"], np.nan)
+        return g.drop(columns=["_tb", "_ta"])
+
+    per_catch = table("catchment")
+    per_kom = table("kommune")
+    spend = chosen.groupby("kommune").agg(state_spend_mio_kr=("state_cost_mio_kr", "sum"),
+                                          kommune_spend_mio_kr=("kommune_cost_mio_kr", "sum"),
+                                          n_houses=("site_id", "size")).reset_index()
+    per_kom = per_kom.merge(spend, on="kommune", how="outer")
+    for c in ("weight", "covered_before", "covered_after", "state_spend_mio_kr", "kommune_spend_mio_kr",
+              "n_houses"):
+        per_kom[c] = per_kom[c].fillna(0)
+    per_kom["n_houses"] = per_kom["n_houses"].astype(int)
+    demand = demand.drop(columns=["_wb", "_wa", "_tb", "_ta"])
+
+    # ---- marginal value of the last mio. kr.
+    marginal = None
+    delta = None
+    if compute_marginal:
+        delta = marginal_delta_mio_kr
+        if delta is None:
+            sc = inst.state_cost_matrix()[~inst.existing_mask()]
+            cheapest = float(sc[sc > 0].min()) if (sc > 0).any() else 0.0
+            delta = min(inst.budget_mio_kr, max(0.01 * inst.budget_mio_kr, cheapest))
+        if delta <= 0 or delta > inst.budget_mio_kr:
+            notes.append("marginal value not computed: budget is 0 or delta outside (0, budget]")
+            delta = None
+        else:
+            smaller = dataclasses.replace(inst, budget_mio_kr=inst.budget_mio_kr - delta)
+            try:
+                _, st2 = _solve(smaller, objective, options, flags)
+                diff = _SENSE[objective] * (stats.objective - st2.objective)
+                if abs(diff) <= 1e-9 * max(1.0, abs(stats.objective)):
+                    diff = 0.0  # solver noise
+                marginal = diff / delta
+                if not st2.optimal:
+                    notes.append("marginal value from a re-solve that was not proven optimal")
+            except (SolverError, InfeasibleRuleError):
+                notes.append(f"marginal value not computed: infeasible with budget - {delta:g} mio. kr.")
+
+    return HousePlan(
+        objective=objective, flags=dict(flags), stats=stats, objective_value=stats.objective,
+        objective_before=stats0.objective, objective_units=_UNITS[objective],
+        chosen_sites=chosen, demand=demand, assignment=assign_after,
+        per_catchment=per_catch, per_kommune=per_kom, total_weight=float(w.sum()),
+        covered_before=float(np.dot(w, cov_b)), covered_after=float(np.dot(w, cov_a)),
+        budget_mio_kr=inst.budget_mio_kr, state_spend_mio_kr=float(chosen["state_cost_mio_kr"].sum()),
+        kommune_spend_mio_kr=float(chosen["kommune_cost_mio_kr"].sum()),
+        marginal_value_per_mio_kr=marginal, marginal_delta_mio_kr=delta, notes=notes)
