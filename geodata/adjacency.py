@@ -106,6 +106,15 @@ def build_adjacency(kommuner: gpd.GeoDataFrame, fixed_links: pd.DataFrame | None
     for n in g.nodes:
         kinds = {t for _, _, d in g.edges(n, data=True) for t in d["types"]}
         g.nodes[n]["ferry_only"] = kinds == {"ferry"}
+    # Ferry hinterland: islanders reach the mainland through the port kommune, so an island reached
+    # only by ferry also counts as adjacent (edge type "ferry") to the land neighbours of its port
+    # kommuner (Samsø -> Odder's neighbour Aarhus, as Table B.1 joins Samsø to Aarhus).
+    for n in [n for n in g.nodes if g.nodes[n]["ferry_only"]]:
+        ports = list(g.neighbors(n))
+        for port in ports:
+            for nb, d in list(g[port].items()):
+                if nb != n and "land" in d["types"] and not g.has_edge(n, nb):
+                    g.add_edge(n, nb, types=("ferry",), links=(f"via {g.nodes[port]['navn']}",))
     return g
 
 

@@ -1,0 +1,68 @@
+"""Build model instances from the national dataset (geodata -> model)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geodata.dataset import Dataset
+from geodata.traveltimes import TravelTimeSource, points_frame, travel_times
+from model.catchments import CatchmentInstance
+
+
+def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[dict, ...] = (),
+                       source: TravelTimeSource | None = None, cache_dir=None) -> CatchmentInstance:
+    """The 98-kommune instance: population 1 Jan 2020, population-weighted minutes from the demand
+    points of each kommune to each akutsygehus, adjacency over land, bridges and ferries, Table B.1
+    as baseline.
+
+    ``close``: hospital short names to remove (their baseline kommuner then have no baseline).
+    ``add``: new sites as dicts with ``navn``, ``lat``, ``lon`` (WGS84) and optionally ``region``
+    (default: the region of the kommune the site lies in).
+    """
+    from geodata.traveltimes import DEFAULT_CACHE_DIR
+    import geopandas as gpd
+
+    cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir
+    hosp = ds.hospitals
+    unknown = [c for c in close if c not in set(hosp["navn"])]
+    if unknown:
+        raise ValueError(f"cannot close unknown akutsygehus {unknown}; known: {sorted(hosp['navn'])}")
+    minutes = ds.kommune_hospital_minutes(source, cache_dir)
+    names = list(hosp["navn"])
+    regions = list(hosp["region"])
+    hosts = list(hosp["kode"])
+    if add:
+        pts = gpd.GeoSeries(gpd.points_from_xy([a["lon"] for a in add], [a["lat"] for a in add]), crs=4326).to_crs(25832)
+        joined = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), ds.kommuner[["kode", "region", "geometry"]],
+                           how="left", predicate="within")
+        for a, (_, r) in zip(add, joined.iterrows()):
+            if pd.isna(r["kode"]):
+                raise ValueError(f"new akutsygehus {a['navn']!r} at ({a['lat']}, {a['lon']}) is outside every kommune")
+            if a["navn"] in names:
+                raise ValueError(f"akutsygehus name {a['navn']!r} already exists")
+            names.append(a["navn"]); hosts.append(int(r["kode"])); regions.append(a.get("region") or r["region"])
+        tm = travel_times(source or ds.embedded_source(), ds.demand_points_frame(),
+                          points_frame([f"new:{a['navn']}" for a in add], pts.x, pts.y), cache_dir=cache_dir)
+        w = ds.demand["befolkning_modelleret"].to_numpy(float)
+        codes = ds.demand["kode"].to_numpy()
+        extra = pd.DataFrame(tm.minutes * w[:, None]).groupby(codes).sum().div(pd.Series(w).groupby(codes).sum(), axis=0)
+        extra.columns = [a["navn"] for a in add]
+        minutes = pd.concat([minutes, extra.loc[minutes.index]], axis=1)
+    keep = [i for i, n in enumerate(names) if n not in close]
+    names = [names[i] for i in keep]
+    kom = ds.kommuner.sort_values("kode")
+    base = dict(zip(ds.baseline["kode"], ds.baseline["catchment"]))
+    base = {k: h for k, h in base.items() if h in names}
+    edges = tuple((int(a), int(b)) for a, b in ds.adjacency.edges())
+    return CatchmentInstance(
+        kommuner=tuple(int(k) for k in kom["kode"]),
+        population=kom["befolkning_2020"].to_numpy(float),
+        region=tuple(kom["region"]),
+        hospitals=tuple(names),
+        hospital_region=tuple(regions[i] for i in keep),
+        hospital_kommune=tuple(int(hosts[i]) for i in keep),
+        minutes=minutes[names].to_numpy(float),
+        edges=edges,
+        baseline=base,
+        names=dict(zip(kom["kode"].astype(int), kom["navn"])),
+    )

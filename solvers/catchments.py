@@ -1,0 +1,161 @@
+"""Solve Model 1 (catchments) with HiGHS: weighted or lexicographic objectives, diagnosis of
+infeasible settings, and tidy outputs (CSV per kommune + JSON summary)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from model.catchments import (
+    OBJECTIVES, CatchmentInstance, CatchmentRules, allowed_pairs, build_catchment_model, extract_assignment,
+)
+from model.evaluate import PlanScore, evaluate_plan
+from solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
+
+
+class CatchmentInfeasible(SolverError):
+    """No plan meets the rules; ``rule`` names the binding rule, ``catchments`` those involved."""
+
+    def __init__(self, message: str, rule: str, catchments: list[str]):
+        super().__init__(message, "infeasible")
+        self.rule = rule
+        self.catchments = catchments
+
+
+@dataclass
+class CatchmentResult:
+    assignment: dict[int, str]
+    score: PlanScore
+    stats: list[SolveStats]
+    objective: dict[str, float]
+    config: dict = field(default_factory=dict)
+
+    @property
+    def final_stats(self) -> SolveStats:
+        return self.stats[-1]
+
+    def kommune_table(self) -> pd.DataFrame:
+        """Tidy table: kommune, code, catchment, region, population, travel minutes, moved."""
+        t = self.score.per_kommune.rename(columns={"navn": "kommune", "kode": "code", "befolkning": "population",
+                                                   "minutter": "travel_minutes"})
+        return t[["kommune", "code", "catchment", "region", "population", "travel_minutes", "moved", "baseline"]]
+
+    def summary(self) -> dict:
+        s = self.final_stats
+        return {
+            "model": "catchments",
+            "status": s.status, "optimal": all(x.optimal for x in self.stats),
+            "objective": self.objective, "gap": s.gap if s.gap == s.gap else None,
+            "runtime_s": round(sum(x.runtime_s for x in self.stats), 3),
+            "solves": [x.to_dict() for x in self.stats],
+            "metrics": self.score.summary(),
+            "config": self.config,
+        }
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write ``assignment.csv``, ``catchments.csv`` and ``summary.json`` into ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"assignment": out / "assignment.csv", "catchments": out / "catchments.csv",
+                 "summary": out / "summary.json"}
+        self.kommune_table().to_csv(paths["assignment"], index=False)
+        self.score.per_catchment.to_csv(paths["catchments"], index=False)
+        paths["summary"].write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False, default=str))
+        return paths
+
+
+def _solve_once(inst, rules, weights, options, bounds=()):
+    m = build_catchment_model(inst, rules, weights)
+    for i, (name, value) in enumerate(bounds):
+        m.add_component(f"lex_{i}", pyo.Constraint(expr=m.term[name] <= value))
+    stats = solve_with_highs(m, options)
+    return m, stats
+
+
+def diagnose(inst: CatchmentInstance, rules: CatchmentRules, options: SolveOptions) -> CatchmentInfeasible:
+    """Find which rule makes the instance infeasible by relaxing one rule at a time."""
+    allowed = allowed_pairs(inst, rules)
+    empty = [k for k, hs in allowed.items() if not hs]
+    if empty:
+        names = [inst.name(k) for k in empty]
+        return CatchmentInfeasible(f"infeasible: kommune(r) {', '.join(names)} have no allowed akutsygehus "
+                                   f"(region rule {'on' if rules.region_rule else 'off'}, forbidden pairs) ",
+                                   "region rule / forbidden pairs", [])
+    quick = SolveOptions(time_limit=min(options.time_limit, 120), mip_gap=1e-3)
+    trials = []
+    if rules.band is not None and rules.band_hard:
+        trials.append(("hard population band", replace(rules, band_hard=False), {"band": 1.0}))
+    if rules.fixed or rules.forbidden:
+        trials.append(("fixed/forbidden assignments", replace(rules, fixed={}, forbidden=()), {"travel": 1.0}))
+    if rules.region_rule:
+        trials.append(("region rule", replace(rules, region_rule=False), {"travel": 1.0}))
+    if rules.contiguity:
+        trials.append(("contiguity", replace(rules, contiguity=False), {"travel": 1.0}))
+    for rule, relaxed, w in trials:
+        try:
+            m, _ = _solve_once(inst, relaxed, w, quick)
+        except SolverError:
+            continue
+        assignment = extract_assignment(m)
+        if rule == "hard population band":
+            score = evaluate_plan(inst, assignment, relaxed)
+            lo, hi = rules.band
+            involved = score.band_violations
+            detail = ", ".join(f"{r.catchment} {r.befolkning:,}" for r in score.per_catchment.itertuples()
+                               if r.catchment in involved)
+            return CatchmentInfeasible(
+                f"infeasible: the hard population band {lo:,.0f}–{hi:,.0f} cannot be met; even the plan "
+                f"closest to the band leaves these catchments outside: {detail}", rule, involved)
+        if rule == "fixed/forbidden assignments":
+            involved = sorted({h for h in rules.fixed.values()} | {h for _, h in rules.forbidden})
+            return CatchmentInfeasible(f"infeasible: the fixed/forbidden assignments cannot all hold "
+                                       f"(catchments involved: {', '.join(involved)})", rule, involved)
+        moved = sorted({h for k, h in assignment.items()
+                        if inst.region[inst.k_index[k]] != dict(zip(inst.hospitals, inst.hospital_region))[h]})
+        return CatchmentInfeasible(f"infeasible under the {rule}; without it a plan exists "
+                                   f"(catchments involved: {', '.join(moved) or 'see plan'})", rule, moved)
+    return CatchmentInfeasible("infeasible, and no single rule relaxation repairs it", "combination", [])
+
+
+def solve_catchments(inst: CatchmentInstance, rules: CatchmentRules | None = None,
+                     objective: dict[str, float] | list[str] | None = None,
+                     options: SolveOptions | None = None, *, lex_tolerance: float = 1e-6,
+                     config: dict | None = None) -> CatchmentResult:
+    """Solve and score. ``objective``: a dict of weights (weighted sum, default ``{"travel": 1,
+    "band": 0.01}`` = a soft band at 0.01 min of mean travel per 1,000 inhabitants outside), or a list
+    of names for a lexicographic order (each later stage keeps earlier terms within
+    ``lex_tolerance`` relative of their optimum).
+    """
+    rules = rules or CatchmentRules()
+    options = options or SolveOptions()
+    objective = {"travel": 1.0, "band": 0.01} if objective is None else objective
+    stats: list[SolveStats] = []
+    try:
+        if isinstance(objective, dict):
+            m, s = _solve_once(inst, rules, objective, options)
+            stats.append(s)
+        else:
+            bounds: list[tuple[str, float]] = []
+            for name in objective:
+                if name not in OBJECTIVES:
+                    raise ValueError(f"unknown objective {name!r}; choose from {OBJECTIVES}")
+                m, s = _solve_once(inst, rules, {name: 1.0}, options, bounds)
+                stats.append(s)
+                bounds.append((name, s.objective + lex_tolerance * max(1.0, abs(s.objective))))
+    except SolverError as exc:
+        if exc.status in ("infeasible", "infeasibleOrUnbounded"):
+            raise diagnose(inst, rules, options) from None
+        raise
+    assignment = extract_assignment(m)
+    score = evaluate_plan(inst, assignment, rules)
+    values = {n: float(pyo.value(m.term[n])) for n in OBJECTIVES if n != "moves" or inst.baseline}
+    cfg = config if config is not None else {"rules": _jsonable(dataclasses.asdict(rules)), "objective": objective}
+    return CatchmentResult(assignment, score, stats, values, cfg)
+
+
+def _jsonable(d):
+    return json.loads(json.dumps(d, default=str))
