@@ -1,0 +1,70 @@
+"""Command line: a real scenario end to end, and every error path."""
+import json
+
+import pandas as pd
+import pytest
+
+from sundhed.cli import EXIT_INFEASIBLE, EXIT_USAGE, main
+
+
+def test_solve_end_to_end_writes_tables_summary_and_map(tmp_path, capsys):
+    cfg = tmp_path / "s.toml"
+    cfg.write_text('scenario = "Test"\n[catchments]\nobjective = { travel = 1.0 }\n[output]\ndir = "x"\n')
+    out = tmp_path / "out"
+    assert main(["solve", str(cfg), "--out", str(out)]) == 0
+    table = pd.read_csv(out / "assignment.csv")
+    assert len(table) == 98 and table["catchment"].nunique() == 21
+    assert list(table.columns[:6]) == ["kommune", "code", "catchment", "region", "population", "travel_minutes"]
+    s = json.loads((out / "summary.json").read_text())
+    assert s["status"] == "optimal" and s["gap"] is not None and s["runtime_s"] > 0
+    assert s["config"]["scenario"] == "Test" and len(s["config"]["config_hash"]) == 12
+    html = (out / "map.html").read_text()
+    assert "Sundhedsfællesskaber" in html and s["config"]["config_hash"] in html
+
+
+def test_evaluate_baseline(capsys):
+    assert main(["evaluate", "baseline"]) == 0
+    out = capsys.readouterr().out
+    assert "Bispebjerg" in out and '"disconnected": []' in out
+
+
+@pytest.mark.parametrize("content,needle", [
+    (None, "config file not found"),
+    ("scenario = [unclosed", "cannot be parsed"),
+    ('scenaro = "typo"', "unknown key 'scenaro'"),
+    ("[catchments]\nband = [500000, 100000]", "key 'catchments.band'"),
+    ('[catchments]\nobjective = { speed = 1.0 }', "unknown objective 'speed'"),
+    ('[solver]\ntime_limit = "soon"', "key 'solver.time_limit' has value 'soon'"),
+    ('[catchments]\nfixed = { "Atlantis" = "Kolding" }', "unknown kommune 'Atlantis'"),
+    ('[catchments]\nclose = ["Narnia"]', "cannot close unknown akutsygehus"),
+])
+def test_config_errors_one_line(tmp_path, capsys, content, needle):
+    cfg = tmp_path / "c.toml"
+    if content is not None:
+        cfg.write_text(content)
+    assert main(["solve", str(cfg), "--no-map"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+def test_infeasible_scenario_names_rule(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[catchments]\nband_hard = true\n")
+    assert main(["solve", str(cfg), "--no-map", "--out", str(tmp_path / "o")]) == EXIT_INFEASIBLE
+    err = capsys.readouterr().err
+    assert "hard population band" in err and "Bispebjerg" in err
+
+
+def test_missing_plan_and_result(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "none.csv")]) == EXIT_USAGE
+    assert main(["map", str(tmp_path)]) == EXIT_USAGE
+    assert "not found" in capsys.readouterr().err
+
+
+def test_shipped_configs_validate():
+    from pathlib import Path
+    from sundhed.config import load_config
+    files = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
+    assert len(files) >= 4
+    for f in files:
+        load_config(f)
