@@ -1,0 +1,163 @@
+"""Build the national Model 2 (sundhedshuse) instance from the dataset (geodata -> model/houses.py).
+
+Candidate sites are GeoNames towns (ids ``T<geonameid>``) and, optionally, the 21 akutsygehus sites
+(ids ``H<akut_id>``); demand points are the dataset's modelled demand points. Travel minutes come from the
+embedded road/ferry network (``ds.embedded_source()``), cached like every other matrix.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from geodata.traveltimes import points_frame, travel_times
+from model.houses import KBH_FRB_CAP_MIO_KR, HouseInstance, HouseType, cofinancing_shares
+
+#: Default house types. ASSUMPTIONS derived from domain.md ("with ~25 % local co-financing the 3 mia. kr.
+#: allow ~25 large complete sundhedshuse and ~100 multi-GP practices"); the costs and capacities are ours,
+#: not from a source:
+#:
+#: * "stort sundhedshus": total cost 80 mio. kr., capacity 40,000 patients;
+#: * "lægehus" (multi-GP practice): total cost 20 mio. kr., capacity 10,000 patients.
+#:
+#: Check: state share 75 % -> 25 x 80 x 0.75 + 100 x 20 x 0.75 = 1500 + 1500 = 3000 mio. kr., i.e. exactly
+#: the 3 mia. kr. building pool. Capacity (patients) is in the unit of the demand weight (inhabitants).
+DEFAULT_HOUSE_TYPES: tuple[HouseType, ...] = (
+    HouseType("stort sundhedshus", cost_mio_kr=80.0, capacity=40_000.0),
+    HouseType("lægehus", cost_mio_kr=20.0, capacity=10_000.0),
+)
+assert abs(25 * 80 * 0.75 + 100 * 20 * 0.75 - 3000.0) < 1e-9
+
+WEIGHTS = ("population", "elderly")
+
+
+def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool = True,
+                   house_types: Sequence[HouseType] | None = None, budget_mio_kr: float = 3000.0,
+                   coverage_minutes: float = 20.0, weight: str = "population",
+                   catchment_of: dict[int, str] | None = None, existing: Sequence[str] = (),
+                   weak_kommuner: tuple[int, ...] = (), cap_kbh_frb: bool = True,
+                   cache_dir=None) -> HouseInstance:
+    """The national sundhedshus instance.
+
+    * Candidates: GeoNames towns with ``geonames_befolkning >= min_town_pop`` (ids ``T<geonameid>``) plus,
+      if ``include_hospital_sites``, the akutsygehus sites (ids ``H<akut_id>``). A town named in
+      ``existing`` is added as a candidate even if it is below ``min_town_pop``.
+    * ``travel_min``: minutes demand point x candidate on the embedded network (ferries allowed).
+    * ``hospital_min``: minutes to the nearest akutsygehus (min over ``ds.demand_to_hospitals()``).
+    * ``demand_catchment``: ``catchment_of[kommune code]`` (default: Table B.1, ``ds.baseline``).
+    * Demand weight: ``"population"`` = ``befolkning_modelleret`` (inhabitants 2020 spread over the demand
+      points); ``"elderly"`` = that weight x the kommune's ``aeldre_65plus_estimeret / befolkning_2020``,
+      i.e. a *modelled* 65+ count (the kommune's estimated 65+ share applied uniformly to its demand
+      points; not observed per point).
+    * Money in mio. kr.: ``budget_mio_kr`` caps state spend; co-financing 25 % (10 % for ``weak_kommuner``,
+      see :func:`model.houses.cofinancing_shares`); ``cap_kbh_frb`` adds the 150 mio. kr. cap for
+      København + Frederiksberg.
+    * ``existing``: candidate ids fixed open as "stort sundhedshus" (or the first type if no type has that
+      name); unknown ids raise ValueError.
+    * ``house_types``: default :data:`DEFAULT_HOUSE_TYPES` (assumptions, see there).
+    * ``cache_dir``: travel-time cache (None = the default cache directory).
+    """
+    from geodata.traveltimes import DEFAULT_CACHE_DIR
+
+    cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir
+    if weight not in WEIGHTS:
+        raise ValueError(f"unknown weight {weight!r}; choose one of {WEIGHTS}")
+    if not isinstance(budget_mio_kr, (int, float)) or not math.isfinite(budget_mio_kr) or budget_mio_kr < 0:
+        raise ValueError(f"budget_mio_kr must be a finite number >= 0 mio. kr., got {budget_mio_kr!r}")
+    if not isinstance(min_town_pop, (int, float)) or min_town_pop < 0:
+        raise ValueError(f"min_town_pop must be >= 0, got {min_town_pop!r}")
+    types = tuple(DEFAULT_HOUSE_TYPES if house_types is None else house_types)
+    if isinstance(existing, str):
+        existing = [existing]
+    existing = [str(e) for e in existing]
+
+    kom = ds.kommuner
+    codes_dk = set(int(k) for k in kom["kode"])
+
+    # ---- candidate sites
+    towns = ds.towns
+    town_ids = np.array([f"T{g}" for g in towns["geonameid"]], dtype=object)
+    keep = (towns["geonames_befolkning"].to_numpy(float) >= min_town_pop) | np.isin(town_ids, existing)
+    hosp = ds.hospitals
+    hosp_ids = [f"H{a}" for a in hosp["akut_id"]]
+    known = set(town_ids) | (set(hosp_ids) if include_hospital_sites else set())
+    for e in existing:
+        if e not in known:
+            what = ("akutsygehus site (include_hospital_sites=False)" if e in hosp_ids else
+                    "GeoNames town in Denmark" if e.startswith("T") else "candidate id")
+            raise ValueError(f"existing sundhedshus at {e!r}: not a known {what}; "
+                             f"use 'T<geonameid>' of a Danish town or 'H<akut_id>' of an akutsygehus")
+    t_sel = towns[keep]
+    site_ids = list(town_ids[keep])
+    site_kode = list(t_sel["kode"])
+    xs, ys = list(t_sel.geometry.x), list(t_sel.geometry.y)
+    if include_hospital_sites:
+        site_ids += hosp_ids
+        site_kode += list(hosp["kode"])
+        xs += list(hosp.geometry.x)
+        ys += list(hosp.geometry.y)
+    for sid, k in zip(site_ids, site_kode):
+        if pd.isna(k) or int(k) not in codes_dk:
+            raise ValueError(f"candidate site {sid!r} lies outside Denmark (no kommune; code {k!r})")
+    if not site_ids:
+        raise ValueError(f"no candidate sites (min_town_pop={min_town_pop}, "
+                         f"include_hospital_sites={include_hospital_sites})")
+
+    src = ds.embedded_source()
+    origins = ds.demand_points_frame()
+    tm = travel_times(src, origins, points_frame(site_ids, xs, ys), cache_dir=cache_dir)
+    travel = np.array(tm.minutes, dtype=float)
+    hm = ds.demand_to_hospitals(src, cache_dir)
+    if tuple(hm.origin_ids) != tuple(origins["id"]) or tuple(tm.origin_ids) != tuple(origins["id"]):
+        raise ValueError("travel-time matrices do not match the demand points")
+    hmin = np.asarray(hm.minutes, float)
+    hospital_min = np.min(hmin, axis=1)
+    if include_hospital_sites:
+        # the network snaps points per query, so use the hospital matrix itself for the H-columns: a house at
+        # a hospital site is then exactly as far as the hospital (no spurious coverage from rounding).
+        hcol = {d: i for i, d in enumerate(hm.destination_ids)}
+        for j, sid in enumerate(site_ids):
+            if sid in hcol:
+                travel[:, j] = hmin[:, hcol[sid]]
+    for e in existing:
+        j = site_ids.index(e)
+        if not np.isfinite(travel[:, j]).any():
+            raise ValueError(f"existing sundhedshus at {e!r} is not reachable from any Danish demand point")
+
+    # ---- demand
+    dem = ds.demand
+    dkode = dem["kode"].astype(int).to_numpy()
+    w = dem["befolkning_modelleret"].to_numpy(float)
+    if weight == "elderly":
+        share = (kom.set_index("kode")["aeldre_65plus_estimeret"].astype(float)
+                 / kom.set_index("kode")["befolkning_2020"].astype(float))
+        w = w * share.reindex(dkode).to_numpy(float)
+    if catchment_of is None:
+        catchment_of = dict(zip(ds.baseline["kode"].astype(int), ds.baseline["catchment"]))
+    catchment_of = {int(k): str(v) for k, v in dict(catchment_of).items()}
+    missing = sorted(set(dkode) - set(catchment_of))
+    if missing:
+        raise ValueError(f"catchment_of has no catchment for kommune(r) {missing[:10]}")
+
+    unknown_weak = sorted(set(int(k) for k in weak_kommuner) - codes_dk)
+    if unknown_weak:
+        raise ValueError(f"weak_kommuner contains unknown kommune codes {unknown_weak}")
+    ex_type = next((t.name for t in types if t.name == "stort sundhedshus"), types[0].name)
+    return HouseInstance(
+        demand_ids=list(origins["id"]),
+        demand_weight=w,
+        demand_kommune=dkode,
+        demand_catchment=[catchment_of[int(k)] for k in dkode],
+        site_ids=site_ids,
+        site_kommune=np.array([int(k) for k in site_kode]),
+        travel_min=travel,
+        hospital_min=hospital_min,
+        house_types=types,
+        cofinancing_share=cofinancing_shares(sorted(codes_dk), weak=weak_kommuner),
+        budget_mio_kr=float(budget_mio_kr),
+        group_caps_mio_kr=dict(KBH_FRB_CAP_MIO_KR) if cap_kbh_frb else {},
+        existing=[(e, ex_type) for e in existing],
+        coverage_minutes=coverage_minutes,
+    )

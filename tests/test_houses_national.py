@@ -1,0 +1,96 @@
+"""Model 2 on the national data: GeoNames towns + akutsygehus sites as candidates, Nærhedsfond budget."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.houses import KBH_FRB_CAP_MIO_KR
+from model.national_houses import DEFAULT_HOUSE_TYPES, house_instance
+from solvers.highs import SolveOptions
+from solvers.houses import solve_houses
+
+OPT = SolveOptions(mip_gap=1e-4, time_limit=300)
+
+
+@pytest.fixture(scope="module")
+def inst(ds):
+    return house_instance(ds)
+
+
+@pytest.fixture(scope="module")
+def plan(inst):
+    return solve_houses(inst, "coverage", OPT, compute_marginal=False)
+
+
+def state_spend(inst, chosen) -> float:
+    cost = {t.name: t.cost_mio_kr for t in inst.house_types}
+    new = chosen[~chosen["existing"]]
+    return float(sum((1 - inst.share_of(k)) * cost[t] for k, t in zip(new["kommune"], new["type"])))
+
+
+def test_default_types_match_domain_budget():
+    big, gp = DEFAULT_HOUSE_TYPES
+    assert 25 * big.cost_mio_kr * 0.75 + 100 * gp.cost_mio_kr * 0.75 == pytest.approx(3000.0)
+
+
+def test_instance_shape(ds, inst):
+    assert inst.n_demand == len(ds.demand)
+    n_towns = int((ds.towns["geonames_befolkning"] >= 2000).sum())
+    assert inst.n_sites == n_towns + len(ds.hospitals)
+    assert any(s.startswith("H") for s in inst.site_ids) and any(s.startswith("T") for s in inst.site_ids)
+    assert inst.demand_weight.sum() == pytest.approx(ds.kommuner["befolkning_2020"].sum(), rel=1e-6)
+    assert len(set(inst.demand_catchment)) == 21
+    # H-columns are the hospital matrix itself: a house at a hospital is as far as the hospital
+    assert np.allclose(inst.hospital_min, inst.travel_min[:, [inst.site_ids.index(f"H{a}") for a in
+                                                           ds.hospitals["akut_id"]]].min(axis=1))
+
+
+def test_national_coverage_plan(inst, plan):
+    s = plan.stats
+    assert s.optimal or s.gap <= 1e-3
+    spend = state_spend(inst, plan.chosen_sites)
+    assert spend == pytest.approx(plan.state_spend_mio_kr)
+    assert spend <= inst.budget_mio_kr + 1e-6
+    (codes, cap), = KBH_FRB_CAP_MIO_KR.items()
+    cs = plan.chosen_sites
+    new = cs[~cs["existing"]]
+    assert state_spend(inst, new[new["kommune"].isin(codes)]) <= cap + 1e-6 and cap == 150.0
+    assert plan.covered_after >= plan.covered_before - 1e-6
+    assert plan.covered_after > plan.covered_before  # 3 mia. kr. must buy some coverage
+    assert len(plan.per_catchment) == 21
+    # covered recomputed from the chosen sites
+    cols = [inst.site_ids.index(s) for s in cs["site_id"]]
+    cov = (inst.hospital_min <= inst.coverage_minutes) | (inst.travel_min[:, cols] <= inst.coverage_minutes).any(1)
+    assert float(inst.demand_weight @ cov) == pytest.approx(plan.covered_after, rel=1e-9)
+
+
+def test_smaller_budget_covers_no_more(ds, plan):
+    small = house_instance(ds, budget_mio_kr=300.0)
+    p = solve_houses(small, "coverage", OPT, compute_marginal=False)
+    assert p.state_spend_mio_kr <= 300.0 + 1e-6
+    assert p.covered_after <= plan.covered_after + 1e-6
+    assert p.covered_after >= p.covered_before - 1e-6
+
+
+def test_existing_and_elderly(ds):
+    inst = house_instance(ds, existing=["H1"], weight="elderly", budget_mio_kr=0.0)
+    j = inst.site_ids.index("H1")
+    assert inst.existing == ((j, 0),)
+    assert inst.house_types[0].name == "stort sundhedshus"
+    tot65 = ds.kommuner["aeldre_65plus_estimeret"].sum()
+    assert inst.demand_weight.sum() == pytest.approx(tot65, rel=1e-6)
+    p = solve_houses(inst, "coverage", OPT, compute_marginal=False)
+    assert p.state_spend_mio_kr == 0.0 and list(p.chosen_sites["site_id"]) == ["H1"]
+
+
+def test_bad_input(ds):
+    with pytest.raises(ValueError, match="T999999999"):
+        house_instance(ds, existing=["T999999999"])
+    with pytest.raises(ValueError, match="nowhere"):
+        house_instance(ds, existing=["nowhere"])
+    with pytest.raises(ValueError, match="budget"):
+        house_instance(ds, budget_mio_kr=-1.0)
+    with pytest.raises(ValueError, match="weight"):
+        house_instance(ds, weight="children")
+    with pytest.raises(ValueError, match="catchment"):
+        house_instance(ds, catchment_of={101: "Bispebjerg"})
