@@ -94,3 +94,20 @@ def test_bad_input(ds):
         house_instance(ds, weight="children")
     with pytest.raises(ValueError, match="catchment"):
         house_instance(ds, catchment_of={101: "Bispebjerg"})
+
+
+def test_chain_catchments_then_houses(ds):
+    """A chained solve: Model 1's optimal catchments feed Model 2's equity rule per catchment."""
+    from model.catchments import CatchmentRules
+    from model.national import catchment_instance
+    from solvers.catchments import solve_catchments
+
+    cres = solve_catchments(catchment_instance(ds), CatchmentRules(), None, SolveOptions(time_limit=300))
+    inst = house_instance(ds, catchment_of=cres.assignment, budget_mio_kr=600.0)
+    chained = solve_houses(inst, "maxmin", OPT, compute_marginal=False)
+    assert set(chained.per_catchment["catchment"]) - {"I alt", "Total", "total"} <= set(cres.assignment.values())
+    assert state_spend(inst, chained.chosen_sites) <= 600.0 + 1e-6
+    # new houses never lower a catchment's covered share, and the worst catchment improves
+    pc = chained.per_catchment[chained.per_catchment["catchment"].isin(set(cres.assignment.values()))]
+    assert (pc["share_after"] >= pc["share_before"] - 1e-9).all()
+    assert pc["share_after"].min() > pc["share_before"].min()
