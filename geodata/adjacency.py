@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from geodata.errors import DataError

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from geodata.adjacency import build_adjacency, load_ferries, load_fixed_links

@@ -1,7 +1,6 @@
 """Build model instances from the national dataset (geodata -> model)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from geodata.dataset import Dataset

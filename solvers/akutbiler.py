@@ -16,7 +16,6 @@ Demand is in calls or inhabitants, times in minutes, money in mio. kr.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -25,6 +24,7 @@ import pandas as pd
 
 from model.akutbiler import (SHARE_TOL, EMSInstance, EMSParams, build_ems_model, chosen_new_units,
                              region_reachable_share, resolve_params)
+from solvers.jsonable import jsonable
 from solvers.highs import SolveOptions, SolveStats, SolverError, solve_with_highs
 
 _INFEASIBLE = {"infeasible", "infeasibleOrUnbounded"}
@@ -85,7 +85,7 @@ class EMSPlan:
 
     def to_dict(self) -> dict:
         """JSON-safe summary (NaN / inf become None)."""
-        return _jsonable({
+        return jsonable({
             "kind": self.kind,
             "params": self.params.to_dict(),
             "stats": self.stats.to_dict(),
@@ -113,23 +113,6 @@ class EMSPlan:
         return json.dumps(self.to_dict(), **kw)
 
 
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple, np.ndarray)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return x if math.isfinite(x) else None
-    if x is None or isinstance(x, (int, str)):
-        return x
-    if x is pd.NA or x is pd.NaT:
-        return None
-    return str(x)
 
 
 # --------------------------------------------------------------------------------------------- metrics

@@ -14,6 +14,7 @@ from model.catchments import (
     OBJECTIVES, CatchmentInstance, CatchmentRules, allowed_pairs, build_catchment_model, extract_assignment,
 )
 from model.evaluate import PlanScore, evaluate_plan
+from solvers.jsonable import jsonable
 from solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 
 
@@ -153,9 +154,6 @@ def solve_catchments(inst: CatchmentInstance, rules: CatchmentRules | None = Non
     assignment = extract_assignment(m)
     score = evaluate_plan(inst, assignment, rules)
     values = {n: float(pyo.value(m.term[n])) for n in OBJECTIVES if n != "moves" or inst.baseline}
-    cfg = config if config is not None else {"rules": _jsonable(dataclasses.asdict(rules)), "objective": objective}
+    cfg = config if config is not None else {"rules": jsonable(dataclasses.asdict(rules)), "objective": objective}
     return CatchmentResult(assignment, score, stats, values, cfg)
 
-
-def _jsonable(d):
-    return json.loads(json.dumps(d, default=str))

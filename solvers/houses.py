@@ -8,7 +8,6 @@ marginal value of the last mio. kr. (a second solve with a smaller budget).
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
+from solvers.jsonable import jsonable
 from solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 
 _TOL = 1e-9
@@ -83,7 +83,7 @@ class HousePlan:
     def to_dict(self) -> dict:
         """JSON-able summary (plain Python numbers, NaN/inf -> None)."""
         new = self.new_sites
-        return _jsonable({
+        return jsonable({
             "objective": self.objective,
             "objective_units": self.objective_units,
             "flags": self.flags,
@@ -109,23 +109,6 @@ class HousePlan:
         })
 
 
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.bool_, bool)):
-        return bool(x)
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return x if math.isfinite(x) else None
-    if x is None or isinstance(x, (int, str)):
-        return x
-    if x is pd.NA or x is pd.NaT:
-        return None
-    return str(x)
 
 
 def _val(v) -> float:
