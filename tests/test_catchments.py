@@ -129,3 +129,21 @@ def test_national_hard_band_names_bispebjerg(national):
     with pytest.raises(CatchmentInfeasible) as err:
         solve_catchments(national, CatchmentRules(band_hard=True), None, SolveOptions(time_limit=120))
     assert "Bispebjerg" in err.value.catchments
+
+
+def test_scenario_knobs_close_and_add(ds):
+    """Number of catchments is an input: close Thisted (20), add Frederiksberg (22)."""
+    from model.national import catchment_instance
+
+    closed = catchment_instance(ds, close=("Thisted",))
+    res = solve_catchments(closed, CatchmentRules(band_exceptions=("Bornholm", "Nykøbing F")), None,
+                           SolveOptions(time_limit=300))
+    assert len(closed.hospitals) == 20 and "Thisted" not in set(res.assignment.values())
+    assert res.score.disconnected == [] and res.score.region_breaks == []
+    assert res.assignment[787] in {"Aalborg", "Hjørring"}  # Thisted kommune stays in Nordjylland
+    added = catchment_instance(ds, add=({"navn": "Frederiksberg", "lat": 55.68515, "lon": 12.52496},))
+    res22 = solve_catchments(added, CatchmentRules(), None, SolveOptions(time_limit=300))
+    assert len(added.hospitals) == 22 and res22.assignment[147] == "Frederiksberg"
+    assert res22.score.disconnected == []
+    with pytest.raises(ValueError, match="outside every kommune"):
+        catchment_instance(ds, add=({"navn": "Hav", "lat": 56.5, "lon": 11.5},))
