@@ -3,6 +3,7 @@
     sundhed solve CONFIG [--out DIR] [--no-map]   solve one scenario, write tables, summary and map
     sundhed evaluate PLAN [--out DIR]             score a plan (CSV with kommune code + catchment, or 'baseline')
     sundhed map RESULT_DIR                        (re)render the map of a solved scenario
+    sundhed sweep SWEEP [--jobs N] [--scheduler tcp://…|local]   many catchment scenarios
     sundhed data check                            print the data report; exit 1 on any inconsistency
 """
 from __future__ import annotations
@@ -154,6 +155,35 @@ def cmd_map(args) -> int:
     return EXIT_OK
 
 
+def cmd_sweep(args) -> int:
+    import tomllib
+
+    from sundhed.config import ConfigError
+    from sundhed.sweep import expand, run_sweep
+    from sundhed.tasks import catchment_scenario
+
+    path = Path(args.sweep)
+    if not path.exists():
+        raise ConfigError(f"{path}: sweep file not found")
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except Exception as exc:
+        raise ConfigError(f"{path}: cannot be parsed: {str(exc).splitlines()[0]}") from None
+    out = Path(args.out or spec.pop("out_dir", f"results/sweep-{path.stem}"))
+    spec.pop("out_dir", None)
+    try:
+        scenarios = expand(spec)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    print(f"{len(scenarios)} scenarios -> {out} (jobs={args.jobs}, scheduler={args.scheduler or 'none'})")
+    df = run_sweep(scenarios, catchment_scenario, out, jobs=args.jobs, scheduler=args.scheduler,
+                   progress=not args.quiet)
+    a = df.attrs
+    print(f"computed {a.get('computed')}, skipped {a.get('skipped')} (already done), ok {a.get('ok')}, "
+          f"errors {a.get('errors')}; wrote {out / 'results.csv'} and {out / 'results.parquet'}")
+    return EXIT_OK
+
+
 def cmd_data_check(args) -> int:
     from geodata.check import CheckFailed, report
     from geodata.dataset import build_dataset
@@ -190,6 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("result", help="folder written by `sundhed solve`")
     m.add_argument("--lang", choices=["da", "en"], help="label language (default: the config's)")
     m.set_defaults(func=cmd_map)
+    w = sub.add_parser("sweep", help="run many catchment scenarios from a sweep file (base + grid or scenarios)",
+                       description="Sweep file (TOML): [base] a config; [grid] dotted keys -> lists of values "
+                                   "(cartesian product), or [[scenarios]] tables of dotted overrides; optional "
+                                   "out_dir. Finished scenarios are skipped on re-runs; a failing scenario is "
+                                   "recorded with its error and the rest go on.")
+    w.add_argument("sweep", help="path to a sweep .toml file")
+    w.add_argument("--jobs", type=int, default=1, help="parallel processes on this machine (default 1)")
+    w.add_argument("--scheduler", help="Dask scheduler address tcp://host:port, or 'local' for a local cluster")
+    w.add_argument("--out", help="output folder (default: out_dir of the sweep file)")
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.set_defaults(func=cmd_sweep)
     d = sub.add_parser("data", help="data commands")
     dsub = d.add_subparsers(dest="data_command", required=True)
     dc = dsub.add_parser("check", help="print the data report; exit 1 on any inconsistency")

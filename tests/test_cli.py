@@ -68,3 +68,20 @@ def test_shipped_configs_validate():
     assert len(files) >= 4
     for f in files:
         load_config(f)
+
+
+def test_sweep_cli_records_errors_and_skips_on_rerun(tmp_path, capsys):
+    sweep = tmp_path / "s.toml"
+    sweep.write_text('[base]\nscenario = "t"\n[[scenarios]]\n"catchments.band" = [200000, 400000]\n'
+                     '[[scenarios]]\n"catchments.band" = [500000, 100000]\n')
+    out = tmp_path / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0
+    df = pd.read_csv(out / "results.csv")
+    assert sorted(df["status"]) == ["error", "ok"]
+    assert "band" in df.loc[df["status"] == "error", "error"].iloc[0]
+    assert df.loc[df["status"] == "ok", "metric.catchments"].iloc[0] == 21
+    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0
+    assert "computed 1, skipped 1" in capsys.readouterr().out  # the ok one is not recomputed
+    bad = tmp_path / "b.toml"
+    bad.write_text("[base]\n[gird]\nx = [1]\n")
+    assert main(["sweep", str(bad), "--out", str(out)]) == EXIT_USAGE
