@@ -64,10 +64,20 @@ def test_missing_plan_and_result(tmp_path, capsys):
 def test_shipped_configs_validate():
     from pathlib import Path
     from sundhed.config import load_config
+    import tomllib
+    from sundhed.config import Config
+    from sundhed.sweep import expand
     files = sorted((Path(__file__).parents[1] / "configs").glob("*.toml"))
-    assert len(files) >= 4
-    for f in files:
+    configs = [f for f in files if not f.name.startswith("sweep_")]
+    sweeps = [f for f in files if f.name.startswith("sweep_")]
+    assert len(configs) >= 5 and sweeps
+    for f in configs:
         load_config(f)
+    for f in sweeps:  # every scenario a sweep expands to is a valid config
+        spec = tomllib.loads(f.read_text())
+        spec.pop("out_dir", None)
+        for params in expand(spec):
+            Config.model_validate(params)
 
 
 def test_sweep_cli_records_errors_and_skips_on_rerun(tmp_path, capsys):
