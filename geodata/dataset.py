@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from geodata.adjacency import build_adjacency, load_ferries, load_fixed_links
@@ -75,12 +76,18 @@ class Dataset:
         Rows: kommune codes (sorted); columns: hospital short names (``navn``).
         """
         tm = self.demand_to_hospitals(source, cache_dir)
+        return self.kommune_mean_minutes(tm.minutes, list(self.hospitals["navn"]))
+
+    def kommune_mean_minutes(self, minutes: np.ndarray, columns: list[str]) -> pd.DataFrame:
+        """Population-weighted mean per kommune of a (demand points × columns) minutes matrix.
+
+        Rows: kommune codes (sorted); weights: ``befolkning_modelleret`` of the demand points.
+        """
         w = self.demand["befolkning_modelleret"].to_numpy(float)
         codes = self.demand["kode"].to_numpy()
-        num = pd.DataFrame(tm.minutes * w[:, None]).groupby(codes).sum()
-        den = pd.Series(w).groupby(codes).sum()
-        out = num.div(den, axis=0)
-        out.columns = list(self.hospitals["navn"])
+        num = pd.DataFrame(np.asarray(minutes) * w[:, None]).groupby(codes).sum()
+        out = num.div(pd.Series(w).groupby(codes).sum(), axis=0)
+        out.columns = list(columns)
         out.index.name = "kode"
         return out.loc[sorted(self.kommuner["kode"])]
 

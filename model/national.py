@@ -42,10 +42,7 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
             names.append(a["navn"]); hosts.append(int(r["kode"])); regions.append(a.get("region") or r["region"])
         tm = travel_times(source or ds.embedded_source(), ds.demand_points_frame(),
                           points_frame([f"new:{a['navn']}" for a in add], pts.x, pts.y), cache_dir=cache_dir)
-        w = ds.demand["befolkning_modelleret"].to_numpy(float)
-        codes = ds.demand["kode"].to_numpy()
-        extra = pd.DataFrame(tm.minutes * w[:, None]).groupby(codes).sum().div(pd.Series(w).groupby(codes).sum(), axis=0)
-        extra.columns = [a["navn"] for a in add]
+        extra = ds.kommune_mean_minutes(tm.minutes, [a["navn"] for a in add])
         minutes = pd.concat([minutes, extra.loc[minutes.index]], axis=1)
     keep = [i for i, n in enumerate(names) if n not in close]
     names = [names[i] for i in keep]
