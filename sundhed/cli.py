@@ -21,31 +21,6 @@ def _err(msg: str) -> None:
     print(f"sundhed: error: {msg}", file=sys.stderr)
 
 
-def _rules_and_instance(cfg, ds):
-    from model.catchments import CatchmentRules
-    from model.national import catchment_instance
-
-    c = cfg.catchments
-    inst = catchment_instance(ds, close=tuple(c.close), add=tuple(a.model_dump() for a in c.add))
-    code_of = {v: k for k, v in inst.names.items()}
-
-    def code(name: str) -> int:
-        if name not in code_of:
-            raise ValueError(f"unknown kommune {name!r} in config (use official names, e.g. 'Høje-Taastrup')")
-        return code_of[name]
-
-    def hosp(name: str) -> str:
-        if name not in inst.hospitals:
-            raise ValueError(f"unknown akutsygehus {name!r} in config; known: {', '.join(inst.hospitals)}")
-        return name
-
-    rules = CatchmentRules(
-        region_rule=c.region_rule, band=tuple(c.band) if c.band else None, band_hard=c.band_hard,
-        band_exceptions=tuple(c.band_exceptions), fixed={code(k): hosp(h) for k, h in c.fixed.items()},
-        forbidden=tuple((code(k), hosp(h)) for k, h in c.forbidden))
-    return inst, rules
-
-
 def _render_map(ds, result_dir: Path, scenario: str, config_hash: str, band, exceptions, lang: str) -> Path:
     import pandas as pd
     from maps.catchments import render_catchment_map
@@ -59,27 +34,22 @@ def _render_map(ds, result_dir: Path, scenario: str, config_hash: str, band, exc
 
 def cmd_solve(args) -> int:
     from geodata.dataset import load_dataset
-    from solvers.catchments import CatchmentInfeasible, solve_catchments
-    from solvers.highs import SolveOptions
+    from solvers.catchments import CatchmentInfeasible
     from sundhed.config import load_config
+    from sundhed.scenario import catchment_setup, objective_of, solve_config
 
     cfg = load_config(args.config)
     out = Path(args.out or cfg.output.dir)
     print(f"[1/4] loading data (hospital sites: {cfg.catchments.hospital_sites})", flush=True)
     ds = load_dataset(cfg.catchments.hospital_sites)
     print("[2/4] travel times and model instance", flush=True)
-    inst, rules = _rules_and_instance(cfg, ds)
+    inst, rules = catchment_setup(cfg, ds)
     c = cfg.catchments
-    objective = c.lexicographic if c.lexicographic else c.objective
     print(f"[3/4] solving with HiGHS: {len(inst.kommuner)} kommuner, {len(inst.hospitals)} akutsygehuse, "
-          f"objective {objective}", flush=True)
+          f"objective {objective_of(cfg)}", flush=True)
     t0 = time.perf_counter()
     try:
-        res = solve_catchments(inst, rules, objective,
-                               SolveOptions(time_limit=cfg.solver.time_limit, mip_gap=cfg.solver.mip_gap,
-                                            threads=cfg.solver.threads),
-                               config={**cfg.model_dump(mode="json"), "config_hash": cfg.hash(),
-                                       "config_file": str(args.config)})
+        res = solve_config(cfg, inst, rules, config_file=str(args.config))
     except CatchmentInfeasible as exc:
         _err(f"scenario '{cfg.scenario}': {exc}")
         return EXIT_INFEASIBLE

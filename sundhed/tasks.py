@@ -9,17 +9,12 @@ def catchment_scenario(params: dict) -> dict:
     records the error.
     """
     from geodata.dataset import load_dataset
-    from solvers.catchments import solve_catchments
-    from solvers.highs import SolveOptions
-    from sundhed.cli import _rules_and_instance
     from sundhed.config import Config
+    from sundhed.scenario import catchment_setup, solve_config
 
     cfg = Config.model_validate(params)
-    ds = load_dataset(cfg.catchments.hospital_sites)
-    inst, rules = _rules_and_instance(cfg, ds)
-    c = cfg.catchments
-    res = solve_catchments(inst, rules, c.lexicographic or c.objective,
-                           SolveOptions(time_limit=cfg.solver.time_limit, mip_gap=cfg.solver.mip_gap))
+    inst, rules = catchment_setup(cfg, load_dataset(cfg.catchments.hospital_sites))
+    res = solve_config(cfg, inst, rules)
     s = res.final_stats
     return {
         "status": s.status, "gap": s.gap, "runtime_s": sum(x.runtime_s for x in res.stats),
