@@ -63,6 +63,19 @@ def _relative_gap(obj: float, bound: float) -> float:
     return abs(obj - bound) / max(1e-9, abs(obj))
 
 
+_scheduler_threads: list[int | None] = [None]  # thread count the process-wide HiGHS scheduler was set up with
+
+
+def _match_scheduler(threads: int | None) -> None:
+    """HiGHS keeps one task scheduler per process, sized by the first solve; a later solve that asks for another
+    thread count fails (status 'unknown'). Reset the scheduler whenever the requested count changes."""
+    if threads != _scheduler_threads[0]:
+        import highspy
+
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads[0] = threads
+
+
 def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveStats:
     """Solve ``model`` with HiGHS and load the solution into its variables.
 
@@ -79,6 +92,7 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
     opt.config.load_solution = False
     if options.threads:
         opt.highs_options = {"threads": int(options.threads)}
+    _match_scheduler(int(options.threads) if options.threads else None)
     t0 = time.perf_counter()
     res = opt.solve(model)
     runtime = time.perf_counter() - t0
