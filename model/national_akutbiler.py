@@ -7,9 +7,19 @@ akutsygehus sites (ids ``"H<akut_id>"``). Drive minutes come from :func:`geodata
 (``minutes``, ferries allowed); ``uses_ferry`` marks pairs whose fastest path crosses a ferry, and the
 covering model never counts such a pair as covered.
 
-Existing units: no public list of ambulance / akutbil stations exists, so the default
-(``existing="hospitals"``) is :data:`ASSUMED_EXISTING`: **one unit at each akutsygehus site — an assumption,
-not data**. Pass a list of candidate ids to use another set.
+Existing units: no public list of ambulance / akutbil stations exists. The default
+(``existing="modelled"``) is :data:`MODELLED_FLEET`, a **modelled** set of station sites, not data: every
+akutsygehus site, the largest GeoNames town of each kommune (Gladsaxe has none) and every town of at
+least
+:data:`MODELLED_FLEET_MIN_TOWN_POP` inhabitants. The threshold is calibrated so that the modelled 15-minute
+shares match the two published regional figures (second half of 2023, ../shared/docs/domain.md): Nordjylland
+≈ 89 % (modelled 88.9 %) and Hovedstaden 98 % (modelled 98.6 %), with the default 3-minute dispatch +
+turnout delay. The set has more sites than Denmark has stations (85 in Syddanmark, where Ambulance Syd's 39
+stations being 77 % of the units imply about 50): a town-size rule needs more sites than a real, optimised
+network to reach the same coverage. ``existing="hospitals"`` (:data:`ASSUMED_EXISTING`, one unit per
+akutsygehus) is the old, much thinner assumption. Real data replace both: ``station_list`` (a frame from
+:func:`geodata.stations.load_station_list`) adds the real stations as candidates and, with
+``existing="stations"``, makes exactly them the existing fleet.
 """
 from __future__ import annotations
 
@@ -22,15 +32,34 @@ from geodata.dataset import Dataset
 from geodata.traveltimes import TravelTimeSource, points_frame, travel_times
 from model.akutbiler import EMSInstance
 
-#: The default existing units: documented planning assumption (no public station list exists).
+#: ``existing="hospitals"``: one unit per akutsygehus site (an assumption; no public station list exists).
 ASSUMED_EXISTING = "one unit per akutsygehus site (assumption)"
+#: Towns of at least this many inhabitants (GeoNames) hold a station in the modelled default fleet.
+MODELLED_FLEET_MIN_TOWN_POP = 2000
+#: ``existing="modelled"`` (the default): see the module docstring.
+MODELLED_FLEET = ("modelled station sites (not a station list): every akutsygehus, the largest town of each "
+                  f"kommune and every town ≥ {MODELLED_FLEET_MIN_TOWN_POP:,} inhabitants; calibrated to the "
+                  "published 15-min shares of Nordjylland (≈ 89 %) and Hovedstaden (98 %)").replace(",", ".")
+FLEETS = ("modelled", "hospitals", "stations")
 WEIGHTS = ("population", "elderly")
 
 
-def candidate_stations(ds: Dataset, min_town_pop: float = 1000) -> pd.DataFrame:
-    """Candidate stations: ``id``, ``navn``, ``kode`` (kommune), ``kind`` (town / hospital), ``x``, ``y``
-    (EPSG:25832). Towns with ``geonames_befolkning >= min_town_pop`` first, then the 21 hospital sites."""
-    t = ds.towns[ds.towns["geonames_befolkning"] >= min_town_pop]
+def modelled_fleet_ids(ds: Dataset, min_town_pop: float = MODELLED_FLEET_MIN_TOWN_POP) -> list[str]:
+    """Ids of the modelled default fleet (:data:`MODELLED_FLEET`): hospital sites ``H<akut_id>``, the largest
+    GeoNames town of every kommune and every town with at least ``min_town_pop`` inhabitants ``T<geonameid>``."""
+    t = ds.towns
+    largest = t.sort_values(["geonames_befolkning", "geonameid"], ascending=[False, True]).drop_duplicates("kode")
+    towns = set(largest["geonameid"]) | set(t.loc[t["geonames_befolkning"] >= min_town_pop, "geonameid"])
+    return [f"T{g}" for g in t["geonameid"] if g in towns] + [f"H{a}" for a in ds.hospitals["akut_id"]]
+
+
+def candidate_stations(ds: Dataset, min_town_pop: float = 1000, station_list: pd.DataFrame | None = None,
+                       include: Sequence[str] = ()) -> pd.DataFrame:
+    """Candidate stations: ``id``, ``navn``, ``kode`` (kommune), ``kind`` (town / hospital / station), ``x``,
+    ``y`` (EPSG:25832). Towns with ``geonames_befolkning >= min_town_pop`` (and any town named in
+    ``include``) first, then the 21 hospital sites, then the rows of ``station_list``."""
+    t = ds.towns
+    t = t[(t["geonames_befolkning"] >= min_town_pop) | np.isin([f"T{g}" for g in t["geonameid"]], list(include))]
     h = ds.hospitals
     towns = pd.DataFrame({"id": [f"T{g}" for g in t["geonameid"]], "navn": t["navn"].to_numpy(),
                           "kode": t["kode"].to_numpy(int), "kind": "town",
@@ -38,7 +67,10 @@ def candidate_stations(ds: Dataset, min_town_pop: float = 1000) -> pd.DataFrame:
     hosp = pd.DataFrame({"id": [f"H{a}" for a in h["akut_id"]], "navn": h["navn"].to_numpy(),
                          "kode": h["kode"].to_numpy(int), "kind": "hospital",
                          "x": h.geometry.x.to_numpy(), "y": h.geometry.y.to_numpy()})
-    return pd.concat([towns, hosp], ignore_index=True)
+    parts = [towns, hosp]
+    if station_list is not None:
+        parts.append(station_list[["id", "navn", "kode", "kind", "x", "y"]])
+    return pd.concat(parts, ignore_index=True)
 
 
 def _catchments(ds: Dataset, codes: np.ndarray, catchment_of) -> np.ndarray:
@@ -55,16 +87,33 @@ def _catchments(ds: Dataset, codes: np.ndarray, catchment_of) -> np.ndarray:
     return np.array([cm[int(c)] for c in codes], dtype=object)
 
 
-def ems_instance(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequence[str] = "hospitals",
-                 delay_min: float = 3.0, weight: str = "population",
+def ems_instance(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequence[str] = "modelled",
+                 station_list: pd.DataFrame | None = None, delay_min: float = 3.0, weight: str = "population",
                  catchment_of: Mapping[int, str] | pd.DataFrame | Callable[[int], str] | None = None,
-                 source: TravelTimeSource | None = None, cache_dir=None) -> EMSInstance:
-    """The national akutbil covering instance (demand points x candidate stations, minutes).
+                 source: TravelTimeSource | None = None, kommuner: Sequence[int] | None = None,
+                 cache_dir=None) -> EMSInstance:
+    """The national akutbil covering instance (demand points x candidate stations, minutes); the arguments
+    are those of :func:`ems_setup`, which also returns the candidate-station frame (for maps)."""
+    return ems_setup(ds, min_town_pop=min_town_pop, existing=existing, station_list=station_list,
+                     delay_min=delay_min, weight=weight, catchment_of=catchment_of, source=source,
+                     kommuner=kommuner, cache_dir=cache_dir)[0]
+
+
+def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequence[str] = "modelled",
+              station_list: pd.DataFrame | None = None, delay_min: float = 3.0, weight: str = "population",
+              catchment_of: Mapping[int, str] | pd.DataFrame | Callable[[int], str] | None = None,
+              source: TravelTimeSource | None = None, kommuner: Sequence[int] | None = None,
+              cache_dir=None) -> tuple[EMSInstance, pd.DataFrame]:
+    """The national akutbil covering instance and its candidate stations (frame of :func:`candidate_stations`,
+    in the instance's station order). ``kommuner``: restrict demand points and candidate stations to these
+    kommune codes (e.g. one region's; the modelled fleet is cut to them too); None = all of Denmark.
 
     ``min_town_pop``: smallest GeoNames town (inhabitants) that is a candidate station.
-    ``existing``: ``"hospitals"`` (default) = ASSUMED_EXISTING, i.e. one existing unit at each of the 21
-    akutsygehus sites. This is an **assumption** (no public station list exists), not data. A list of
-    candidate ids (``"T<geonameid>"`` / ``"H<akut_id>"``) replaces it; an unknown id raises ValueError.
+    ``existing``: ``"modelled"`` (default) = :data:`MODELLED_FLEET`, a modelled, calibrated set of station
+    sites (**not data**, see the module docstring); ``"hospitals"`` = one unit per akutsygehus (an
+    assumption); ``"stations"`` = exactly the rows of ``station_list``; or a list of candidate ids
+    (``"T<geonameid>"`` / ``"H<akut_id>"`` / station-list ids). An unknown id raises ValueError.
+    ``station_list``: real stations (:func:`geodata.stations.load_station_list`), added as candidates.
     ``delay_min``: dispatch + turnout minutes added to every drive.
     ``weight``: ``"population"`` (modelled inhabitants) or ``"elderly"`` (inhabitants x kommune 65+ share).
     ``catchment_of``: kommune code -> reporting catchment (mapping, DataFrame with ``kode``/``catchment``, or
@@ -83,25 +132,41 @@ def ems_instance(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Seq
         raise ValueError(f"min_town_pop must be a finite, non-negative number, got {min_town_pop}")
     cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir
 
-    st = candidate_stations(ds, min_pop)
+    codes_dk = {int(k) for k in ds.kommuner["kode"]}
+    scope = codes_dk if kommuner is None else {int(k) for k in kommuner}
+    if not scope or not scope <= codes_dk:
+        raise ValueError(f"kommuner must be a non-empty set of kommune codes; unknown: {sorted(scope - codes_dk)}")
+    fleet = modelled_fleet_ids(ds) if isinstance(existing, str) and existing == "modelled" else []
+    include = fleet if isinstance(existing, str) else [str(e) for e in existing]
+    st = candidate_stations(ds, min_pop, station_list, include=include)
+    st = st[st["kode"].astype(int).isin(scope)].reset_index(drop=True)
+    fleet = [f for f in fleet if f in set(st["id"])]
     ids = st["id"].tolist()
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"station_list ids {dup} clash with other candidate ids")
     index = {s: j for j, s in enumerate(ids)}
     if isinstance(existing, str):
-        if existing != "hospitals":
-            raise ValueError(f"existing must be 'hospitals' ({ASSUMED_EXISTING}) or a list of candidate ids, "
-                             f"got {existing!r}")
-        ex = [j for j, k in enumerate(st["kind"]) if k == "hospital"]
+        if existing not in FLEETS:
+            raise ValueError(f"existing must be one of {FLEETS} or a list of candidate ids, got {existing!r}")
+        if existing == "stations" and station_list is None:
+            raise ValueError("existing='stations' needs a station_list (a CSV of real stations: navn, lat, lon)")
+        ex = ([index[i] for i in fleet] if existing == "modelled" else
+              [j for j, k in enumerate(st["kind"]) if k == ("hospital" if existing == "hospitals" else "station")])
+        ex = sorted(ex)
     else:
         ex_ids = [str(e) for e in existing]
         unknown = [e for e in ex_ids if e not in index]
         if unknown:
             raise ValueError(f"unknown existing station id(s) {unknown}: not a candidate (towns with at least "
-                             f"{min_pop:g} inhabitants as 'T<geonameid>', hospital sites as 'H<akut_id>')")
+                             f"{min_pop:g} inhabitants as 'T<geonameid>', hospital sites as 'H<akut_id>', "
+                             "station-list ids; inside the kommuner in scope)")
         if len(set(ex_ids)) != len(ex_ids):
             raise ValueError(f"existing contains duplicate ids: {sorted({e for e in ex_ids if ex_ids.count(e) > 1})}")
         ex = sorted(index[e] for e in ex_ids)
 
-    dem = ds.demand
+    in_scope = ds.demand["kode"].astype(int).isin(scope).to_numpy()
+    dem = ds.demand[in_scope]
     codes = dem["kode"].to_numpy(int)
     kom = ds.kommuner.set_index(ds.kommuner["kode"].astype(int))
     w = dem["befolkning_modelleret"].to_numpy(float)
@@ -110,9 +175,10 @@ def ems_instance(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Seq
         w = w * share.loc[codes].to_numpy(float)
     region = kom["region"].loc[codes].to_numpy(object)
 
-    tm = travel_times(source or ds.embedded_source(), ds.demand_points_frame(),
+    tm = travel_times(source or ds.embedded_source(), ds.demand_points_frame()[in_scope].reset_index(drop=True),
                       points_frame(ids, st["x"], st["y"]), cache_dir=cache_dir)
-    return EMSInstance(
+    inst = EMSInstance(
         demand_ids=dem["punkt_id"].to_numpy(object), demand_weight=w, demand_region=region,
         demand_catchment=_catchments(ds, codes, catchment_of), station_ids=np.array(ids, dtype=object),
         drive_min=tm.minutes, uses_ferry=tm.uses_ferry, existing=ex, delay_min=delay_min)
+    return inst, st

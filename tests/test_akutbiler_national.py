@@ -1,14 +1,19 @@
 """Model 3 (akutbiler) on the national dataset: instance building, MCLP / LSCP solves and reports.
 
-Existing units = one per akutsygehus site (ASSUMED_EXISTING, an assumption). Candidates = towns with at
-least 1000 inhabitants (default) + the 21 hospital sites. Times in minutes, demand in inhabitants.
+Existing units = the modelled default fleet (MODELLED_FLEET, calibrated to the published regional 15-minute
+shares; not a station list), or one per akutsygehus site (ASSUMED_EXISTING) where a thin fleet is needed.
+Candidates = towns with at least 1000 inhabitants (default), the fleet's towns and the 21 hospital sites.
+Times in minutes, demand in inhabitants.
 """
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from model.national_akutbiler import ASSUMED_EXISTING, candidate_stations, ems_instance
+from geodata.errors import DataError
+from geodata.stations import load_station_list
+from model.national_akutbiler import (ASSUMED_EXISTING, MODELLED_FLEET, MODELLED_FLEET_MIN_TOWN_POP,
+                                      candidate_stations, ems_instance, ems_setup, modelled_fleet_ids)
 from solvers.akutbiler import TOTAL_LABEL, solve_ems
 from solvers.highs import SolveOptions
 
@@ -29,21 +34,76 @@ def inst(ds, cache):
 
 
 @pytest.fixture(scope="module")
+def inst_h(ds, cache):
+    """The thin fleet: one unit per akutsygehus, so ferry islands have no unit of their own."""
+    return ems_instance(ds, existing="hospitals", cache_dir=cache)
+
+
+@pytest.fixture(scope="module")
 def plan12(inst):
     return solve_ems(inst, "mclp", OPTS, k=12)
 
 
-def test_instance_shape_and_existing(ds, inst):
-    st = candidate_stations(ds)
+def test_instance_shape_and_existing(ds, inst, inst_h):
+    fleet = modelled_fleet_ids(ds)
+    st = candidate_stations(ds, include=fleet)
     assert inst.n_demand == len(ds.demand) and inst.n_stations == len(st)
-    assert (ds.towns["geonames_befolkning"] >= 1000).sum() + 21 == inst.n_stations
-    assert [inst.station_ids[j] for j in inst.existing] == [f"H{a}" for a in range(1, 22)]
+    assert list(inst.station_ids) == list(st["id"])
+    ex = {inst.station_ids[j] for j in inst.existing}
+    assert ex == set(fleet) and len(fleet) == len(set(fleet))
+    # the modelled fleet: every hospital, every town >= 2000 and at least one site in every kommune with a town
+    assert {f"H{a}" for a in range(1, 22)} <= ex
+    big = ds.towns[ds.towns["geonames_befolkning"] >= MODELLED_FLEET_MIN_TOWN_POP]
+    assert {f"T{g}" for g in big["geonameid"]} <= ex
+    kode_of = st.set_index("id")["kode"]
+    assert set(ds.towns["kode"].astype(int)) <= {int(kode_of[i]) for i in ex}  # Gladsaxe has no GeoNames town
+    assert "not a station list" in MODELLED_FLEET
+    assert (ds.towns["geonames_befolkning"] >= 1000).sum() + 21 == inst_h.n_stations
+    assert [inst_h.station_ids[j] for j in inst_h.existing] == [f"H{a}" for a in range(1, 22)]
     assert "assumption" in ASSUMED_EXISTING
     assert np.isclose(inst.total_weight, ds.kommuner["befolkning_2020"].sum())
     assert set(inst.demand_region) == REGIONS
     assert set(inst.demand_catchment) <= set(ds.baseline["catchment"])
     old = ems_instance(ds, weight="elderly", cache_dir=None)
     assert np.isclose(old.total_weight, ds.kommuner["aeldre_65plus_estimeret"].sum(), rtol=1e-3)
+
+
+def test_modelled_fleet_matches_published_regional_shares(inst):
+    """The calibration target (domain.md, second half of 2023): 98 % of A-calls within 15 min in Hovedstaden,
+    about 89 % in Nordjylland, the other regions in between."""
+    rep = solve_ems(inst, "mclp", OPTS, k=0).region_report.set_index("region")["before_15"]
+    assert rep["Hovedstaden"] == pytest.approx(0.98, abs=0.015)
+    assert rep["Nordjylland"] == pytest.approx(0.89, abs=0.015)
+    others = rep.drop(["Hovedstaden", "Nordjylland", TOTAL_LABEL])
+    assert (others < rep["Hovedstaden"]).all() and (others > rep["Nordjylland"]).all()
+
+
+def test_station_list_replaces_the_fleet(ds, cache, tmp_path):
+    f = tmp_path / "stationer.csv"
+    f.write_text("navn,lat,lon,enheder\nSkagen station,57.7209,10.5839,1\nRønne station,55.1009,14.7066,2\n",
+                 encoding="utf-8")
+    sl = load_station_list(f, ds.kommuner)
+    assert list(sl["id"]) == ["S1", "S2"] and list(sl["kode"]) == [813, 400]
+    inst, st = ems_setup(ds, existing="stations", station_list=sl, cache_dir=cache)
+    assert [inst.station_ids[j] for j in inst.existing] == ["S1", "S2"]
+    assert list(st["id"][-2:]) == ["S1", "S2"] and list(st["kind"][-2:]) == ["station", "station"]
+    p = solve_ems(inst, "mclp", OPTS, k=0)
+    # a unit in Skagen reaches Skagen's own demand points within 15 min
+    skagen = ds.demand["navn"].str.startswith("Skagen").to_numpy()
+    assert inst.covers(15.0)[skagen][:, inst.existing[0]].all()
+    assert 0 < p.covered_before < 0.2 * p.total_demand
+    bad = tmp_path / "bad.csv"
+    bad.write_text("navn,lat,lon\nA,57.7,10.5\nB,nord,10.5\n", encoding="utf-8")
+    with pytest.raises(DataError, match="row 2"):
+        load_station_list(bad, ds.kommuner)
+    sea = tmp_path / "sea.csv"
+    sea.write_text("navn,lat,lon\nKattegat,56.9,11.5\n", encoding="utf-8")
+    with pytest.raises(DataError, match="outside every"):
+        load_station_list(sea, ds.kommuner)
+    clash = tmp_path / "clash.csv"
+    clash.write_text("id,navn,lat,lon\nH1,X,57.7,10.5\n", encoding="utf-8")
+    with pytest.raises(DataError, match="clashes"):
+        load_station_list(clash, ds.kommuner)
 
 
 def test_mclp_k12(inst, plan12):
@@ -79,7 +139,9 @@ def _on_island(ds, inst):
     return np.array([int(st[s]) for s in inst.station_ids])
 
 
-def test_ferry_islands_only_covered_from_island(ds, inst, plan12, cache):
+def test_ferry_islands_only_covered_from_island(ds, inst_h, cache):
+    inst = inst_h
+    plan12 = solve_ems(inst, "mclp", OPTS, k=12)
     kode = ds.demand["kode"].to_numpy(int)
     skode = _on_island(ds, inst)
     A = inst.covers(15.0)
@@ -114,7 +176,9 @@ def test_lscp_meets_95_percent_of_reachable(inst):
 def test_unknown_existing_id_raises(ds, cache):
     with pytest.raises(ValueError, match="T999"):
         ems_instance(ds, existing=["H1", "T999"], cache_dir=cache)
-    with pytest.raises(ValueError, match="existing"):
+    with pytest.raises(ValueError, match="station_list"):
         ems_instance(ds, existing="stations", cache_dir=cache)
+    with pytest.raises(ValueError, match="existing"):
+        ems_instance(ds, existing="ambulances", cache_dir=cache)
     with pytest.raises(ValueError, match="weight"):
         ems_instance(ds, weight="calls", cache_dir=cache)
