@@ -350,6 +350,11 @@ class HouseInstance:
         """(n,) bool coverage from existing houses and hospitals only (capacity ignored)."""
         return self.covered_by([j for j, _ in self.existing])
 
+    def kommuner_without_sites(self) -> list[int]:
+        """Kommuner (by demand) with no candidate site at all (no rule can put a house there)."""
+        have = {int(k) for k in self.site_kommune}
+        return sorted({int(k) for k in self.demand_kommune} - have)
+
     def uncovered_kommuner(self) -> list[int]:
         """Kommuner (by demand) with no demand point covered at baseline (existing houses + hospitals)."""
         cov = self.baseline_covered()
@@ -367,7 +372,8 @@ class HouseInstance:
 # ---------------------------------------------------------------------------------------------------- model
 def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = False,
                       min_one_per_catchment: bool = False, min_one_per_uncovered_kommune: bool = False,
-                      maxmin_epsilon: float = MAXMIN_EPSILON, new_houses: bool = True) -> pyo.ConcreteModel:
+                      maxmin_epsilon: float = MAXMIN_EPSILON, new_houses: bool = True,
+                      min_one_per_kommune: bool = False) -> pyo.ConcreteModel:
     """Build the siting MIP.
 
     Objectives (the Pyomo objective value is in these units):
@@ -388,6 +394,10 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
       in that catchment (see ``HouseInstance.site_catchment``).
     * ``min_one_per_uncovered_kommune``: every kommune whose demand is entirely uncovered at baseline gets at
       least one *new* house sited in that kommune.
+
+    * ``min_one_per_kommune``: every kommune that has at least one candidate site ends with an open house
+      (existing or new) in it — KL's 2023 "a sundhedshus in every kommune". Kommuner without any candidate
+      site are not constrained (:meth:`HouseInstance.kommuner_without_sites` lists them).
 
     ``new_houses=False`` builds the "before" model: existing houses and hospitals only (rules are ignored).
 
@@ -418,7 +428,7 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     afford = state_cost[new_sites] <= inst.budget_mio_kr + 1e-9
     if not new_houses:
         afford[:] = False
-        min_one_per_catchment = min_one_per_uncovered_kommune = False
+        min_one_per_catchment = min_one_per_uncovered_kommune = min_one_per_kommune = False
     if inst.yearly_budget_mio_kr is not None:
         ymax = (sum(inst.yearly_budget_mio_kr.values()) if inst.carry_over
                 else max(inst.yearly_budget_mio_kr.values()))
@@ -511,13 +521,30 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
         for pairs in rows:
             mdl.min_one_kommune.add(pyo.quicksum(mdl.build[p] for p in pairs) >= 1)
 
+    if min_one_per_kommune:
+        rows = []
+        for k in sorted({int(c) for c in inst.site_kommune}):
+            sites_k = np.nonzero(np.asarray(inst.site_kommune, dtype=int) == k)[0]
+            if ex_mask[sites_k].any():
+                continue
+            pairs = [p for j in sites_k for p in by_site.get(int(j), [])]
+            if not pairs:
+                raise InfeasibleRuleError(
+                    f"min_one_per_kommune: kommune {k} has no existing house and no affordable candidate site",
+                    "min_one_per_kommune")
+            rows.append(pairs)
+        mdl.min_one_every_kommune = pyo.ConstraintList()
+        for pairs in rows:
+            mdl.min_one_every_kommune.add(pyo.quicksum(mdl.build[p] for p in pairs) >= 1)
+
     buildable = np.zeros(m, dtype=bool)
     buildable[list(by_site)] = True
     can_open = buildable | ex_mask  # sites that may be open in some plan
 
     meta = {"objective": objective, "capacity": capacity, "maxmin_epsilon": maxmin_epsilon,
             "min_one_per_catchment": min_one_per_catchment,
-            "min_one_per_uncovered_kommune": min_one_per_uncovered_kommune}
+            "min_one_per_uncovered_kommune": min_one_per_uncovered_kommune,
+            "min_one_per_kommune": min_one_per_kommune}
 
     if objective in ("coverage", "maxmin"):
         hosp = inst.hospital_covered()

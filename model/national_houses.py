@@ -38,7 +38,7 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
                    coverage_minutes: float = 20.0, weight: str = "population",
                    catchment_of: dict[int, str] | None = None, existing: Sequence[str] = (),
                    weak_kommuner: tuple[int, ...] = (), cap_kbh_frb: bool = True,
-                   cache_dir=None) -> HouseInstance:
+                   kommuner: Sequence[int] | None = None, cache_dir=None) -> HouseInstance:
     """The national sundhedshus instance.
 
     * Candidates: GeoNames towns with ``geonames_befolkning >= min_town_pop`` (ids ``T<geonameid>``) plus,
@@ -57,6 +57,8 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
     * ``existing``: candidate ids fixed open as "stort sundhedshus" (or the first type if no type has that
       name); unknown ids raise ValueError.
     * ``house_types``: default :data:`DEFAULT_HOUSE_TYPES` (assumptions, see there).
+    * ``kommuner``: restrict demand points and candidate sites to these kommune codes (e.g. one region's);
+      the nearest akutsygehus is still sought nationally. None = all of Denmark.
     * ``cache_dir``: travel-time cache (None = the default cache directory).
     """
     from geodata.traveltimes import DEFAULT_CACHE_DIR
@@ -75,12 +77,18 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
 
     kom = ds.kommuner
     codes_dk = set(int(k) for k in kom["kode"])
+    scope = codes_dk if kommuner is None else {int(k) for k in kommuner}
+    if not scope or not scope <= codes_dk:
+        raise ValueError(f"kommuner must be a non-empty set of kommune codes; unknown: {sorted(scope - codes_dk)}")
+    in_scope = ds.demand["kode"].astype(int).isin(scope).to_numpy()
 
     # ---- candidate sites
     towns = ds.towns
     town_ids = np.array([f"T{g}" for g in towns["geonameid"]], dtype=object)
     keep = (towns["geonames_befolkning"].to_numpy(float) >= min_town_pop) | np.isin(town_ids, existing)
+    keep &= towns["kode"].astype(int).isin(scope).to_numpy()
     hosp = ds.hospitals
+    hosp = hosp[hosp["kode"].astype(int).isin(scope)]
     hosp_ids = [f"H{a}" for a in hosp["akut_id"]]
     known = set(town_ids) | (set(hosp_ids) if include_hospital_sites else set())
     for e in existing:
@@ -101,18 +109,21 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
     for sid, k in zip(site_ids, site_kode):
         if pd.isna(k) or int(k) not in codes_dk:
             raise ValueError(f"candidate site {sid!r} lies outside Denmark (no kommune; code {k!r})")
+    outside = [e for e in existing if e not in site_ids]
+    if outside:
+        raise ValueError(f"existing sundhedshus {outside} lies outside the kommuner in scope")
     if not site_ids:
         raise ValueError(f"no candidate sites (min_town_pop={min_town_pop}, "
                          f"include_hospital_sites={include_hospital_sites})")
 
     src = ds.embedded_source()
-    origins = ds.demand_points_frame()
+    origins = ds.demand_points_frame()[in_scope].reset_index(drop=True)
     tm = travel_times(src, origins, points_frame(site_ids, xs, ys), cache_dir=cache_dir)
     travel = np.array(tm.minutes, dtype=float)
     hm = ds.demand_to_hospitals(src, cache_dir)
-    if tuple(hm.origin_ids) != tuple(origins["id"]) or tuple(tm.origin_ids) != tuple(origins["id"]):
+    hmin = np.asarray(hm.minutes, float)[in_scope]
+    if tuple(np.asarray(hm.origin_ids)[in_scope]) != tuple(origins["id"]) or tuple(tm.origin_ids) != tuple(origins["id"]):
         raise ValueError("travel-time matrices do not match the demand points")
-    hmin = np.asarray(hm.minutes, float)
     hospital_min = np.min(hmin, axis=1)
     if include_hospital_sites:
         # the network snaps points per query, so use the hospital matrix itself for the H-columns: a house at
@@ -127,7 +138,7 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
             raise ValueError(f"existing sundhedshus at {e!r} is not reachable from any Danish demand point")
 
     # ---- demand
-    dem = ds.demand
+    dem = ds.demand[in_scope]
     dkode = dem["kode"].astype(int).to_numpy()
     w = dem["befolkning_modelleret"].to_numpy(float)
     if weight == "elderly":

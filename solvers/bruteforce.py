@@ -64,7 +64,7 @@ def houses_years_feasible(inst: HouseInstance, costs: list[float]) -> bool:
 
 
 def houses_plan_feasible(inst: HouseInstance, new_houses, *, min_one_per_catchment: bool = False,
-                         min_one_per_uncovered_kommune: bool = False) -> bool:
+                         min_one_per_uncovered_kommune: bool = False, min_one_per_kommune: bool = False) -> bool:
     """Check a set of new houses ((site, type), ...) against budget, caps, yearly profile and rules."""
     sc = inst.state_cost_matrix()
     ex = inst.existing_mask()
@@ -86,6 +86,10 @@ def houses_plan_feasible(inst: HouseInstance, new_houses, *, min_one_per_catchme
     if min_one_per_uncovered_kommune:
         built_k = {int(inst.site_kommune[j]) for j in sites}
         if not set(inst.uncovered_kommuner()) <= built_k:
+            return False
+    if min_one_per_kommune:
+        open_k = {int(inst.site_kommune[j]) for j in sites} | {int(inst.site_kommune[j]) for j, _ in inst.existing}
+        if not {int(k) for k in inst.site_kommune} <= open_k:
             return False
     return True
 
@@ -242,7 +246,8 @@ def houses_enumerate(inst: HouseInstance):
 
 def houses_bruteforce(inst: HouseInstance, objective: str, *, capacity: bool = False,
                       min_one_per_catchment: bool = False, min_one_per_uncovered_kommune: bool = False,
-                      maxmin_epsilon: float = MAXMIN_EPSILON) -> HousesBruteForceResult | None:
+                      maxmin_epsilon: float = MAXMIN_EPSILON,
+                      min_one_per_kommune: bool = False) -> HousesBruteForceResult | None:
     """Optimal objective over all feasible plans by enumeration; None when no plan is feasible.
 
     Only for tiny instances: (K + 1) ** (free candidate sites) plans at most.
@@ -251,7 +256,8 @@ def houses_bruteforce(inst: HouseInstance, objective: str, *, capacity: bool = F
     best_val, best_plan, count = None, None, 0
     for plan in houses_enumerate(inst):
         if not houses_plan_feasible(inst, plan, min_one_per_catchment=min_one_per_catchment,
-                                    min_one_per_uncovered_kommune=min_one_per_uncovered_kommune):
+                                    min_one_per_uncovered_kommune=min_one_per_uncovered_kommune,
+                                    min_one_per_kommune=min_one_per_kommune):
             continue
         count += 1
         v = houses_evaluate(inst, plan, objective, capacity=capacity, maxmin_epsilon=maxmin_epsilon)

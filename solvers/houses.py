@@ -19,7 +19,7 @@ from solvers.jsonable import jsonable
 from solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 
 _TOL = 1e-9
-_RULES = ("min_one_per_catchment", "min_one_per_uncovered_kommune")
+_RULES = ("min_one_per_catchment", "min_one_per_uncovered_kommune", "min_one_per_kommune")
 _SENSE = {"coverage": 1.0, "median": -1.0, "maxmin": 1.0}
 _UNITS = {"coverage": "inhabitants covered", "median": "inhabitant-minutes",
           "maxmin": "worst catchment covered share + epsilon * total covered share"}
@@ -78,7 +78,7 @@ class HousePlan:
     @property
     def new_sites(self) -> pd.DataFrame:
         """Only the houses to build."""
-        return self.chosen_sites[~self.chosen_sites["existing"]]
+        return self.chosen_sites[~self.chosen_sites["existing"].astype(bool)]  # bool even when empty
 
     def to_dict(self) -> dict:
         """JSON-able summary (plain Python numbers, NaN/inf -> None)."""
@@ -232,7 +232,7 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
     """Solve the siting model and return a :class:`HousePlan`.
 
     model_flags go to :func:`model.houses.build_house_model` (capacity, min_one_per_catchment,
-    min_one_per_uncovered_kommune, maxmin_epsilon).
+    min_one_per_uncovered_kommune, min_one_per_kommune, maxmin_epsilon).
 
     Marginal value of the last mio. kr.: the model is re-solved with budget - Δ, where Δ is
     ``marginal_delta_mio_kr`` or by default max(1 % of the budget, state cost of the cheapest possible new
@@ -245,11 +245,12 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; choose one of {OBJECTIVES}")
     unknown = set(model_flags) - {"capacity", "min_one_per_catchment", "min_one_per_uncovered_kommune",
-                                  "maxmin_epsilon"}
+                                  "min_one_per_kommune", "maxmin_epsilon"}
     if unknown:
         raise TypeError(f"unknown model flags: {sorted(unknown)}")
     options = options or SolveOptions()
-    flags = {"capacity": False, "min_one_per_catchment": False, "min_one_per_uncovered_kommune": False}
+    flags = {"capacity": False, "min_one_per_catchment": False, "min_one_per_uncovered_kommune": False,
+             "min_one_per_kommune": False}
     flags.update(model_flags)
     capacity = bool(flags["capacity"])
     notes: list[str] = []

@@ -180,7 +180,8 @@ def test_mip_equals_bruteforce_capacity_with_caps_and_yearly():
 
 
 @pytest.mark.parametrize("rule, seed, budget", [("min_one_per_catchment", 64, 9.0),
-                                                 ("min_one_per_uncovered_kommune", 5, 16.5)])
+                                                 ("min_one_per_uncovered_kommune", 5, 16.5),
+                                                 ("min_one_per_kommune", 5, 16.5)])
 @pytest.mark.parametrize("objective", ["coverage", "median", "maxmin"])
 def test_mip_equals_bruteforce_with_rules(rule, seed, budget, objective):
     # money for one or two houses, an existing house at site 0; seeds picked so that the rule binds
@@ -190,8 +191,10 @@ def test_mip_equals_bruteforce_with_rules(rule, seed, budget, objective):
     assert free.objective_value != pytest.approx(bf.objective_value)  # the rule really binds here
     if rule == "min_one_per_catchment":
         assert set(inst.demand_catchment) <= {inst.site_catchment[j] for j in plan.chosen_sites["site_index"]}
-    else:
+    elif rule == "min_one_per_uncovered_kommune":
         assert set(inst.uncovered_kommuner()) <= set(plan.new_sites["kommune"])
+    else:
+        assert {int(k) for k in inst.site_kommune} <= {int(k) for k in plan.chosen_sites["kommune"]}
 
 
 # ---------------------------------------------------------------------------------------------- properties
@@ -327,3 +330,21 @@ def test_bad_house_type_and_objective():
         build_house_model(inst, "pmedian")
     with pytest.raises(ValueError, match="finite hospital_min"):
         build_house_model(HouseInstance(**{**_base_args(), "hospital_min": [np.inf, 3.0]}), "median")
+
+
+def test_changing_thread_count_between_solves():
+    """HiGHS sizes one process-wide scheduler at the first solve; asking for another thread count later used to
+    end with status 'unknown'. solvers.highs resets the scheduler when the count changes."""
+    from solvers.highs import SolveOptions
+
+    inst = make_instance(8, m=8, existing=[(3, "praksis")])
+    values = [solve_houses(inst, "coverage", SolveOptions(threads=t), compute_marginal=False).objective_value
+              for t in (None, 2, 1, None)]
+    assert values == pytest.approx([values[0]] * 4)
+
+
+def test_zero_budget_plan_has_empty_but_typed_new_sites():
+    inst = HouseInstance(**{**_fields(make_instance(8, m=8, existing=[(3, "praksis")])), "budget_mio_kr": 0.0})
+    plan = solve_houses(inst, "coverage", OPT, compute_marginal=False)
+    assert len(plan.new_sites) == 0 and "site_id" in plan.new_sites.columns
+    assert list(plan.chosen_sites["existing"]) == [True]
