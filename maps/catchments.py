@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import html as _html
-import itertools
 from pathlib import Path
 
 import folium
-import geopandas as gpd
 import pandas as pd
 
+from maps.common import DATA_VERSIONS, fmt_int as _fmt_int, fmt_min as _fmt_min, region_borders
 from maps.offline import inline_assets
-
-DATA_VERSIONS = "DAGI 2014, DST 1.1.2020, Tabel B.1 2019"
 
 # 24 visually distinct colours (Kelly/tab20-like), assigned in hospital order.
 PALETTE = [
@@ -81,18 +78,6 @@ TEXTS = {
         "tiles": "Background map (OpenStreetMap, needs network)",
     },
 }
-
-
-def _fmt_int(x, lang: str) -> str:
-    s = f"{int(round(x)):,}"
-    return s.replace(",", ".") if lang == "da" else s
-
-
-def _fmt_min(x, lang: str) -> str:
-    if x is None or pd.isna(x):
-        return "–"
-    s = f"{float(x):.1f}"
-    return s.replace(".", ",") if lang == "da" else s
 
 
 def _status(name: str, pop: float, band, exceptions) -> str:
@@ -173,14 +158,7 @@ def render_catchment_map(
     # --- geometry: simplify in metres, then to WGS84 ------------------------
     # Regions are dissolved from the unsimplified kommuner (no slivers); land
     # borders between regions are drawn thick, region coastlines thin.
-    regions = kom[["region", "geometry"]].dissolve(by="region")
-    border_rows = [{"kind": "coast", "geometry": g.boundary} for g in regions.geometry]
-    for a, b in itertools.combinations(regions.index, 2):
-        shared = regions.geometry[a].boundary.intersection(regions.geometry[b].boundary)
-        if not shared.is_empty:
-            border_rows.append({"kind": "land", "geometry": shared})
-    regions = gpd.GeoDataFrame(border_rows, geometry="geometry", crs=kom.crs)
-    regions["geometry"] = regions.geometry.simplify(200)
+    regions = region_borders(kom, simplify_m=200)
     kom["geometry"] = kom.geometry.simplify(200)
     kom4326 = kom.to_crs(4326)
     reg4326 = regions.to_crs(4326)

@@ -1,0 +1,436 @@
+"""Shared pieces of the offline HTML map reports (catchments, sundhedshuse, akutbiler).
+
+Number formatting (Danish decimal comma / thousands dot by default), the title block that makes every map
+traceable (scenario, date, data versions, config hash), the side-panel CSS, simplified kommune / region
+geometry, compact GeoJSON (rounded coordinates), SVG marker symbols shared by map and legend,
+and :func:`write_map` (inline Leaflet, write the file).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html as _html
+import itertools
+import json
+import math
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from folium.template import Template
+
+from maps.offline import inline_assets
+
+#: Data behind the catchment map.
+DATA_VERSIONS = "DAGI 2014, DST 1.1.2020, Tabel B.1 2019"
+#: Data behind the sundhedshus / akutbil maps (demand points from GeoNames towns, drive times on the
+#: embedded OSM road skeleton with ferries and fixed links).
+MODEL_DATA_VERSIONS = (
+    "DAGI 2014, DST 1.1.2020, GeoNames cities500, OSM-vejskelet (scgraph-data 2.0.0), Tabel B.1 2019"
+)
+
+#: Kommune outlines are simplified with this tolerance (metres, EPSG:25832) before going to the map.
+SIMPLIFY_M = 200
+#: Decimals kept in WGS84 coordinates (5 decimals ~ 1 m).
+COORD_DECIMALS = 5
+
+COMMON_TEXTS = {
+    "da": {
+        "scenario": "Scenarie",
+        "date": "Dato",
+        "data": "Data",
+        "config": "Konfiguration",
+        "model": "Model",
+        "tiles": "Baggrundskort (kræver net)",
+        "layer_kommuner": "Kommunegrænser",
+        "layer_regions": "Regionsgrænser",
+        "kommune": "Kommune",
+        "region": "Region",
+        "catchment": "Sundhedsfællesskab",
+        "national": "Hele landet",
+        "notes": "Bemærkninger",
+        "before": "før",
+        "after": "efter",
+        "Before": "Før",
+        "After": "Efter",
+        "yes": "ja",
+        "no": "nej",
+        "weight": "Modelleret befolkning",
+        "id": "Id",
+        "navn": "Navn",
+        "size_note": "Cirklens areal svarer til den modellerede befolkning i punktet.",
+        "modelled_note": ("Befolkningen er modelleret: kommunens indbyggere (1.1.2020) fordelt på "
+                          "byer og landpunkter; ikke registrerede adresser."),
+    },
+    "en": {
+        "scenario": "Scenario",
+        "date": "Date",
+        "data": "Data",
+        "config": "Config",
+        "model": "Model",
+        "tiles": "Background map (needs network)",
+        "layer_kommuner": "Municipal borders",
+        "layer_regions": "Region borders",
+        "kommune": "Municipality",
+        "region": "Region",
+        "catchment": "Health-care community",
+        "national": "Denmark",
+        "notes": "Notes",
+        "before": "before",
+        "after": "after",
+        "Before": "Before",
+        "After": "After",
+        "yes": "yes",
+        "no": "no",
+        "weight": "Modelled population",
+        "id": "Id",
+        "navn": "Name",
+        "size_note": "Circle area is proportional to the modelled population of the point.",
+        "modelled_note": ("Population is modelled: each municipality's inhabitants (1 Jan 2020) spread over "
+                          "towns and rural points; not registered addresses."),
+    },
+}
+
+esc = _html.escape
+
+
+def check_lang(lang: str, texts: dict) -> dict:
+    """The merged text table for ``lang`` (common + map specific); ValueError for an unknown language."""
+    if lang not in texts or lang not in COMMON_TEXTS:
+        raise ValueError(f"lang must be one of {sorted(texts)}, got {lang!r}")
+    return {**COMMON_TEXTS[lang], **texts[lang]}
+
+
+# --------------------------------------------------------------------------------------------- numbers
+def _bad(x) -> bool:
+    try:
+        return x is None or pd.isna(x) or not math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def fmt_int(x, lang: str) -> str:
+    """Whole number with thousands separators: ``1.234.567`` (da) / ``1,234,567`` (en)."""
+    if _bad(x):
+        return "–"
+    s = f"{int(round(float(x))):,}"
+    return s.replace(",", ".") if lang == "da" else s
+
+
+def fmt_num(x, lang: str, decimals: int = 1) -> str:
+    """Decimal number: ``1.234,5`` (da) / ``1,234.5`` (en)."""
+    if _bad(x):
+        return "–"
+    s = f"{float(x):,.{decimals}f}"
+    if lang == "da":
+        s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return s
+
+
+def fmt_min(x, lang: str) -> str:
+    """Minutes with one decimal (``–`` for missing)."""
+    if _bad(x):
+        return "–"
+    s = f"{float(x):.1f}"
+    return s.replace(".", ",") if lang == "da" else s
+
+
+def fmt_pct(share, lang: str, decimals: int = 1) -> str:
+    """A share 0..1 as percent: ``64,9 %`` (da) / ``64.9%`` (en)."""
+    if _bad(share):
+        return "–"
+    s = f"{100.0 * float(share):.{decimals}f}"
+    return f"{s.replace('.', ',')} %" if lang == "da" else f"{s}%"
+
+
+# -------------------------------------------------------------------------------------------- geometry
+def region_borders(kom: gpd.GeoDataFrame, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
+    """Region borders from (unsimplified) kommuner: ``kind`` = ``land`` (shared) or ``coast``, simplified."""
+    regions = kom[["region", "geometry"]].dissolve(by="region")
+    rows = [{"kind": "coast", "geometry": g.boundary} for g in regions.geometry]
+    for a, b in itertools.combinations(regions.index, 2):
+        shared = regions.geometry[a].boundary.intersection(regions.geometry[b].boundary)
+        if not shared.is_empty:
+            rows.append({"kind": "land", "geometry": shared})
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=kom.crs)
+    out["geometry"] = out.geometry.simplify(simplify_m)
+    return out
+
+
+def _round(obj, nd: int):
+    if isinstance(obj, float):
+        return round(obj, nd)
+    if isinstance(obj, (list, tuple)):
+        return [_round(v, nd) for v in obj]
+    return obj
+
+
+def compact_geojson(gdf: gpd.GeoDataFrame, decimals: int = COORD_DECIMALS) -> dict:
+    """GeoJSON dict of ``gdf`` (must be EPSG:4326) with rounded coordinates; feature ids = row positions."""
+    data = json.loads(gdf.reset_index(drop=True).to_json(drop_id=False))
+    for f in data["features"]:
+        g = f.get("geometry")
+        if g and "coordinates" in g:
+            g["coordinates"] = _round(g["coordinates"], decimals)
+        elif g and g.get("type") == "GeometryCollection":
+            for part in g["geometries"]:
+                part["coordinates"] = _round(part["coordinates"], decimals)
+    data.pop("bbox", None)
+    return data
+
+
+def to_latlon(x: Iterable[float], y: Iterable[float], crs="EPSG:25832") -> tuple[list[float], list[float]]:
+    """Projected coordinates -> (lat, lon) lists in WGS84, rounded to :data:`COORD_DECIMALS`."""
+    pts = gpd.GeoSeries(gpd.points_from_xy(list(x), list(y)), crs=crs).to_crs(4326)
+    return ([round(float(v), COORD_DECIMALS) for v in pts.y], [round(float(v), COORD_DECIMALS) for v in pts.x])
+
+
+def lookup_sites(frame: pd.DataFrame, ids: Sequence[str], what: str) -> pd.DataFrame:
+    """Rows of ``frame`` (id, navn, x, y in EPSG:25832) for ``ids`` in that order, with ``lat``/``lon``."""
+    if not {"id", "navn", "x", "y"} <= set(frame.columns):
+        raise ValueError(f"{what} needs columns id, navn, x, y (EPSG:25832); got {list(frame.columns)}")
+    f = frame.assign(id=frame["id"].astype(str)).drop_duplicates("id").set_index("id")
+    ids = [str(i) for i in ids]
+    missing = [i for i in ids if i not in f.index]
+    if missing:
+        raise ValueError(f"{what} lacks id(s) {missing[:10]} (of {len(missing)} missing)")
+    out = f.loc[ids].reset_index()
+    lat, lon = to_latlon(out["x"], out["y"]) if len(out) else ([], [])
+    out["lat"], out["lon"] = lat, lon
+    return out
+
+
+# --------------------------------------------------------------------------------------------- folium
+def base_map(kom4326: gpd.GeoDataFrame, T: dict, *, panel_width: int = 360) -> folium.Map:
+    """Leaflet map fitted to ``kom4326`` (space on the right for the side panel), OSM tiles as an overlay
+    (they simply stay grey offline)."""
+    minx, miny, maxx, maxy = kom4326.total_bounds
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
+                   control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
+    folium.TileLayer("OpenStreetMap", name=T["tiles"], overlay=True).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 10),
+                 padding_bottom_right=(panel_width + 20, 10))
+    return m
+
+
+def kommune_layers(m: folium.Map, ds, T: dict, *, popup_fields: Sequence[str] = (),
+                   popup_aliases: Sequence[str] = (), extra: pd.DataFrame | None = None) -> None:
+    """Light kommune outlines (land lightly filled so Denmark stands out offline) and region borders.
+
+    ``extra``: optional frame indexed by kommune code with preformatted string columns for the popup.
+    """
+    kom = ds.kommuner[["kode", "navn", "region", "geometry"]].copy()
+    regions = region_borders(kom)
+    kom["geometry"] = kom.geometry.simplify(SIMPLIFY_M)
+    kom["p_kommune"] = kom["navn"]
+    kom["p_region"] = kom["region"]
+    fields = ["p_kommune", "p_region"]
+    aliases = [T["kommune"], T["region"]]
+    if extra is not None:
+        for c in popup_fields:
+            kom[c] = kom["kode"].map(extra[c]).fillna("–")
+        fields += list(popup_fields)
+        aliases += list(popup_aliases)
+    kom4326 = kom.to_crs(4326)
+    folium.GeoJson(
+        compact_geojson(kom4326[["kode"] + fields + ["geometry"]]),
+        name=T["layer_kommuner"],
+        style_function=lambda f: {"fillColor": "#fbfbf7", "fillOpacity": 0.85, "color": "#8a8a8a",
+                                  "weight": 0.7},
+        highlight_function=lambda f: {"weight": 2, "color": "#333333"},
+        tooltip=folium.GeoJsonTooltip(fields=["p_kommune"], labels=False),
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False),
+    ).add_to(m)
+    folium.GeoJson(
+        compact_geojson(regions.to_crs(4326)),
+        name=T["layer_regions"],
+        style_function=lambda f: {"color": "#444444",
+                                  "weight": 2.5 if f["properties"]["kind"] == "land" else 0.8,
+                                  "opacity": 0.8},
+        interactive=False,
+    ).add_to(m)
+
+
+def point_layer(gdf4326: gpd.GeoDataFrame, name: str, *, colour_col: str, radius_col: str,
+                popup_fields: Sequence[str], popup_aliases: Sequence[str], tooltip_field: str,
+                overlay: bool = True, show: bool = True) -> folium.FeatureGroup:
+    """Demand points as one compact GeoJSON circle-marker layer inside a FeatureGroup."""
+    fg = folium.FeatureGroup(name=name, overlay=overlay, show=show)
+    cols = [colour_col, radius_col, tooltip_field] + [c for c in popup_fields if c != tooltip_field]
+    folium.GeoJson(
+        compact_geojson(gdf4326[list(dict.fromkeys(cols)) + ["geometry"]]),
+        marker=folium.CircleMarker(radius=4),
+        style_function=lambda f: {"fillColor": f["properties"][colour_col], "color": "#333333",
+                                  "weight": 0.5, "fill": True, "fillOpacity": 0.85,
+                                  "radius": f["properties"][radius_col]},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=[tooltip_field], labels=False),
+        popup=folium.GeoJsonPopup(fields=list(popup_fields), aliases=list(popup_aliases), localize=False),
+    ).add_to(fg)
+    return fg
+
+
+def radius_px(weight, wmax: float, rmin: float = 2.5, rmax: float = 16.0) -> list[float]:
+    """Circle radius (px, area ~ weight), quantised to 0.5 px so few distinct styles are embedded."""
+    wmax = float(wmax) if wmax and wmax > 0 else 1.0
+    return [round(2 * (rmin + (rmax - rmin) * math.sqrt(max(float(w), 0.0) / wmax))) / 2 for w in weight]
+
+
+# ------------------------------------------------------------------------------------------ symbols
+def svg_symbol(shape: str, fill: str, size: int = 16, stroke: str = "#ffffff", text: str = "") -> str:
+    """A small inline SVG (square / diamond / circle / star / triangle), used for markers and legend."""
+    s = size
+    h = s / 2
+    sw = max(1.5, s / 9)
+    if shape == "square":
+        body = f"<rect x='{sw}' y='{sw}' width='{s - 2 * sw}' height='{s - 2 * sw}'/>"
+    elif shape == "diamond":
+        body = f"<polygon points='{h},{sw} {s - sw},{h} {h},{s - sw} {sw},{h}'/>"
+    elif shape == "triangle":
+        body = f"<polygon points='{h},{sw} {s - sw},{s - sw} {sw},{s - sw}'/>"
+    elif shape == "star":
+        pts = []
+        for k in range(10):
+            r = (h - sw) if k % 2 == 0 else (h - sw) * 0.5
+            a = math.pi / 2 + k * math.pi / 5
+            pts.append(f"{h + r * math.cos(a):.1f},{h - r * math.sin(a) + 0.6:.1f}")
+        body = f"<polygon points='{' '.join(pts)}'/>"
+    else:
+        body = f"<circle cx='{h}' cy='{h}' r='{h - sw}'/>"
+    label = (f"<text x='{h}' y='{h}' dy='0.35em' text-anchor='middle' font-size='{s * 0.6:.0f}' "
+             f"font-family='Arial,sans-serif' font-weight='bold' fill='#ffffff' stroke='none'>{esc(text)}</text>"
+             if text else "")
+    return (f"<svg width='{s}' height='{s}' viewBox='0 0 {s} {s}' "
+            f"style='display:block;overflow:visible'><g fill='{fill}' stroke='{stroke}' stroke-width='{sw:.1f}' "
+            f"stroke-linejoin='round'>{body}</g>{label}</svg>")
+
+
+def symbol_layer(name: str, lat: Sequence[float], lon: Sequence[float], svg: str, size: int, *,
+                 tooltips: Sequence[str], popups: Sequence[str], z: int = 0,
+                 show: bool = True, glow: bool = False) -> folium.FeatureGroup:
+    """Many SVG markers as one compact GeoJSON layer (one shared ``L.divIcon``; ``popups`` are HTML)."""
+    fg = folium.FeatureGroup(name=name, show=show)
+    if not len(lat):
+        return fg
+    feats = [{"type": "Feature", "id": i,
+              "properties": {"t": str(t), "p": str(p)},
+              "geometry": {"type": "Point", "coordinates": [round(float(x), COORD_DECIMALS),
+                                                            round(float(y), COORD_DECIMALS)]}}
+             for i, (y, x, t, p) in enumerate(zip(lat, lon, tooltips, popups))]
+    icon = folium.DivIcon(html=svg, icon_size=(size, size), icon_anchor=(size // 2, size // 2),
+                          class_name="mp-icon mp-glow" if glow else "mp-icon")
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        marker=folium.Marker(icon=icon, z_index_offset=z),
+        tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["p"], labels=False, localize=False),
+    ).add_to(fg)
+    return fg
+
+
+def popup_html(head: str, rows: Sequence[tuple[str, str]] = (), sub: str = "", foot: str = "") -> str:
+    """Popup HTML: bold ``head``, optional ``sub`` line, a label/value table and a small footnote.
+    All parts are HTML (escape user text before)."""
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return (f"<b>{head}</b>" + (f"<br>{sub}" if sub else "")
+            + (f"<table class='mp-pt'>{body}</table>" if body else "")
+            + (f"<div style='color:#666;font-size:11px;max-width:260px'>{foot}</div>" if foot else ""))
+
+
+def swatch(colour: str, round_: bool = True) -> str:
+    r = "50%" if round_ else "2px"
+    return (f"<span class='mp-sw' style='background:{colour};border-radius:{r}'></span>")
+
+
+# ------------------------------------------------------------------------------------------ panel
+PANEL_CSS = """
+<style>
+#mp-panel {position:fixed; top:10px; right:10px; z-index:1000; width:350px;
+  max-height:calc(100vh - 45px); overflow-y:auto; background:rgba(255,255,255,0.96);
+  border:1px solid #888; border-radius:6px; padding:8px 10px; box-sizing:border-box;
+  font:12px/1.35 Arial,Helvetica,sans-serif; box-shadow:0 1px 5px rgba(0,0,0,.4);}
+#mp-panel h3 {margin:0 0 2px 0; font-size:15px;}
+#mp-panel .mp-meta {color:#444; margin-bottom:4px;}
+#mp-panel .mp-h {font-weight:bold; margin:7px 0 3px 0; font-size:13px;}
+#mp-panel .mp-big {font-size:13px; margin:2px 0;}
+#mp-panel table {border-collapse:collapse; width:100%;}
+#mp-panel td, #mp-panel th {padding:1px 4px; vertical-align:middle;}
+#mp-panel th {text-align:right; font-weight:bold; border-bottom:1px solid #999;}
+#mp-panel th:first-child {text-align:left;}
+#mp-panel .mp-num {text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap;}
+#mp-panel .mp-tot td {border-top:1px solid #999; font-weight:bold;}
+#mp-panel .mp-sw {display:inline-block; width:12px; height:12px; border:1px solid #333;
+  vertical-align:middle;}
+#mp-panel .mp-sym {display:inline-block; vertical-align:middle;}
+#mp-panel .mp-note {color:#555; font-size:11px; margin:2px 0;}
+#mp-panel ul {margin:0; padding-left:16px;}
+.mp-icon {background:none; border:none;}
+.mp-glow svg, .mp-sym.mp-glow svg {filter:drop-shadow(0 0 1.5px #000) drop-shadow(0 0 1px #000);}
+.leaflet-control-layers-expanded {font:12px/1.4 Arial,Helvetica,sans-serif; padding:4px 8px 4px 6px;}
+.leaflet-control-layers label {margin:0;}
+.leaflet-popup-content, .leaflet-tooltip {font:12px/1.4 Arial,Helvetica,sans-serif;}
+.leaflet-popup-content table.mp-pt {border-collapse:collapse; margin-top:2px;}
+.mp-pt th {text-align:left; padding:0 8px 0 0; font-weight:normal; color:#444;}
+.mp-pt td {padding:0; font-weight:bold;}
+</style>
+"""
+
+
+def title_block(title: str, T: dict, *, scenario: str, config_hash: str, data_versions: str,
+                extra: Sequence[str] = ()) -> str:
+    """Title and the traceability lines (scenario, date, data versions, config hash, model lines)."""
+    today = _dt.date.today().isoformat()
+    lines = [f"{T['scenario']}: <b>{esc(scenario) or '–'}</b>", f"{T['date']}: {today}",
+             f"{T['data']}: {esc(data_versions)}",
+             f"{T['config']}: <code>{esc(config_hash) or '–'}</code>", *extra]
+    return f"<h3>{esc(title)}</h3><div class='mp-meta'>{'<br>'.join(lines)}</div>"
+
+
+def notes_block(notes: Sequence[str], T: dict) -> str:
+    notes = [str(n) for n in dict.fromkeys(notes) if str(n).strip()]
+    if not notes:
+        return ""
+    items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    return f"<div class='mp-h'>{T['notes']}</div><ul class='mp-note'>{items}</ul>"
+
+
+class _AdaptiveLayerControl(folium.LayerControl):
+    """folium's LayerControl, expanded on large windows and collapsed to its icon on small ones (so it does
+    not hide part of Denmark)."""
+
+    _template = Template("""
+        {% macro script(this,kwargs) %}
+            var {{ this.get_name() }}_layers = {
+                base_layers : {
+                    {%- for key, val in this.base_layers.items() %}
+                    {{ key|tojson }} : {{val}},
+                    {%- endfor %}
+                },
+                overlays :  {
+                    {%- for key, val in this.overlays.items() %}
+                    {{ key|tojson }} : {{val}},
+                    {%- endfor %}
+                },
+            };
+            let {{ this.get_name() }} = L.control.layers(
+                {{ this.get_name() }}_layers.base_layers,
+                {{ this.get_name() }}_layers.overlays,
+                Object.assign({{ this.options|tojavascript }},
+                              {collapsed: window.innerWidth < 1200 || window.innerHeight < 800})
+            ).addTo({{this._parent.get_name()}});
+        {% endmacro %}
+        """)
+
+
+def write_map(m: folium.Map, panel_body: str, title: str, out_path) -> Path:
+    """Add the side panel and ``<title>``, inline Leaflet (offline) and write the HTML file."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    _AdaptiveLayerControl(position="topleft", collapsed=False).add_to(m)
+    m.get_root().html.add_child(folium.Element(PANEL_CSS + f"<div id='mp-panel'>{panel_body}</div>"))
+    m.get_root().header.add_child(folium.Element(f"<title>{esc(title)}</title>"))
+    html = inline_assets(m.get_root().render())
+    out_path.write_text(html, encoding="utf-8")
+    return out_path

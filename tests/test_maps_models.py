@@ -1,0 +1,306 @@
+"""Offline map reports of Model 2 (sundhedshuse) and Model 3 (akutbiler): self-contained HTML, legend
+figures equal to the plan's, Danish/English, and a headless-Chromium render that is not blank."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geodata.sites import sites_frame as site_frame
+from maps import render_ems_map, render_house_map
+from maps.akutbiler import response_table
+from maps.common import MODEL_DATA_VERSIONS
+from maps.offline import external_refs
+
+CHROMIUM = "/usr/bin/chromium"
+MAX_BYTES = 3 * 1024 * 1024
+FLEET_NOTE = "Eksisterende akutbiler er en modelleret antagelse, ikke en stationsliste (test)."
+
+
+def _pct_da(share: float) -> str:
+    return f"{100 * share:.1f}".replace(".", ",") + " %"
+
+
+def _pct_en(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def houses(ds):
+    from model.national_houses import house_instance
+    from solvers.houses import solve_houses
+
+    inst = house_instance(ds, budget_mio_kr=600)
+    plan = solve_houses(inst, "coverage")
+    return inst, plan, site_frame(ds, plan.chosen_sites["site_id"])
+
+
+@pytest.fixture(scope="module")
+def ems(ds):
+    from model.national_akutbiler import ems_instance
+    from solvers.akutbiler import solve_ems
+
+    inst = ems_instance(ds)
+    plan = solve_ems(inst, "mclp", k=12)
+    return inst, plan, site_frame(ds, [inst.station_ids[j] for j in plan.open])
+
+
+@pytest.fixture(scope="module")
+def house_map(ds, houses, tmp_path_factory):
+    inst, plan, sites = houses
+    out = tmp_path_factory.mktemp("maps") / "houses.html"
+    return render_house_map(ds, inst, plan, out, sites=sites, scenario="huse-600", config_hash="cafe1234",
+                            notes=["Testnote: æøå ÆØÅ"])
+
+
+@pytest.fixture(scope="module")
+def ems_map(ds, ems, tmp_path_factory):
+    inst, plan, stations = ems
+    out = tmp_path_factory.mktemp("maps") / "ems.html"
+    return render_ems_map(ds, inst, plan, out, stations=stations, scenario="mclp-k12", config_hash="beef5678",
+                          notes=[FLEET_NOTE])
+
+
+def _assert_offline_and_small(path: Path) -> str:
+    assert path.exists()
+    assert path.stat().st_size < MAX_BYTES, path.stat().st_size
+    html = path.read_text(encoding="utf-8")
+    assert external_refs(html) == []
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", html, flags=re.I)
+    assert not [t for t in tags if re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", t, re.I)]
+    assert "L.map(" in html and "Leaflet 1.9.4" in html
+    assert "bootstrap" not in html.lower() and "awesome-markers" not in html
+    return html
+
+
+def _assert_title_block(html: str, scenario: str, config_hash: str, lang: str = "da") -> None:
+    words = ("Scenarie", "Dato", "Konfiguration") if lang == "da" else ("Scenario", "Date", "Config")
+    for text in (*words, scenario, config_hash, MODEL_DATA_VERSIONS, dt.date.today().isoformat()):
+        assert text in html, text
+
+
+# ------------------------------------------------------------------------------------------ site_frame
+def test_site_frame_resolves_town_hospital_and_demand_ids(ds):
+    t = f"T{ds.towns['geonameid'].iloc[0]}"
+    h = f"H{ds.hospitals['akut_id'].iloc[0]}"
+    d = str(ds.demand["punkt_id"].iloc[0])
+    f = site_frame(ds, [h, t, d, t])
+    assert list(f["id"]) == [h, t, d]
+    assert list(f.columns[:2]) == ["id", "navn"] and {"x", "y", "kode"} <= set(f.columns)
+    assert f.loc[0, "navn"] == ds.hospitals["fuldt_navn"].iloc[0]
+    assert f.loc[1, "x"] == pytest.approx(ds.towns.geometry.x.iloc[0])
+    with pytest.raises(ValueError, match="unknown site id"):
+        site_frame(ds, ["X123"])
+
+
+# ------------------------------------------------------------------------------------------ houses
+def test_house_map_small_and_offline(house_map):
+    _assert_offline_and_small(house_map)
+
+
+def test_house_map_legend_equals_plan(house_map, houses, ds):
+    inst, plan, _ = houses
+    html = house_map.read_text(encoding="utf-8")
+    _assert_title_block(html, "huse-600", "cafe1234")
+    tw = plan.total_weight
+    sb, sa = plan.covered_before / tw, plan.covered_after / tw
+    assert f"Før <b>{_pct_da(sb)}</b> → Efter <b>{_pct_da(sa)}</b>" in html
+    assert "Dækning inden for 20 min" in html
+    # money: state spend of the budget, co-financing, total (mio. kr., Danish decimal comma)
+    money = lambda v: f"{v:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")  # noqa: E731
+    assert f"<b>{money(plan.state_spend_mio_kr)}</b> af budget {money(plan.budget_mio_kr)}" in html
+    assert money(plan.kommune_spend_mio_kr) in html
+    # houses by type: the legend row of each type carries the plan's count
+    counts = plan.new_sites["type"].value_counts()
+    for t in inst.house_types:
+        n = int(counts.get(t.name, 0))
+        assert re.search(rf"Nye: {re.escape(t.name)}(?: <span class='mp-note'>[^<]*</span>)?</td>"
+                         rf"<td class='mp-num'><b>{n}</b>", html), t.name
+    # per-region shares aggregated from the plan's per-kommune table
+    pk = plan.per_kommune.merge(ds.kommuner[["kode", "region"]], left_on="kommune", right_on="kode")
+    reg = pk.groupby("region")[["weight", "covered_before", "covered_after"]].sum()
+    for r, v in reg.iterrows():
+        row = (f"<tr><td>{r}</td><td class='mp-num'>{_pct_da(v['covered_before'] / v['weight'])}</td>"
+               f"<td class='mp-num'><b>{_pct_da(v['covered_after'] / v['weight'])}</b></td></tr>")
+        assert row in html, r
+    worst = plan.per_catchment.sort_values("share_after").iloc[0]
+    assert f"<td>{worst['catchment']}</td>" in html and _pct_da(worst["share_after"]) in html
+    # modelled population is labelled, assumptions and notes shown
+    assert "Modelleret befolkning" in html and "Befolkningen er modelleret" in html
+    assert "Testnote: æøå ÆØÅ" in html
+    assert "Hustyper, priser og kapaciteter er projektets antagelser" in html
+    # every demand point is drawn (after and before layers)
+    assert html.count('"p_cov_a"') >= 2 * len(plan.demand)
+
+
+def test_house_map_english_and_existing_house(ds, houses, tmp_path):
+    from model.national_houses import house_instance
+    from solvers.houses import solve_houses
+
+    h = f"H{ds.hospitals['akut_id'].iloc[0]}"
+    inst = house_instance(ds, budget_mio_kr=600, existing=[h])
+    plan = solve_houses(inst, "coverage")
+    sites = site_frame(ds, plan.chosen_sites["site_id"])
+    out = render_house_map(ds, inst, plan, tmp_path / "en.html", sites=sites, scenario="s", config_hash="c",
+                           lang="en")
+    html = _assert_offline_and_small(out)
+    tw = plan.total_weight
+    assert f"Before <b>{_pct_en(plan.covered_before / tw)}</b> → After <b>{_pct_en(plan.covered_after / tw)}</b>" in html
+    assert "Coverage within 20 min" in html and "Existing houses (1)" in html
+    _assert_title_block(html, "s", "c", lang="en")
+    assert "Dækning inden for" not in html and "Scenarie" not in html
+    with pytest.raises(ValueError, match="lang"):
+        render_house_map(ds, inst, plan, tmp_path / "x.html", sites=sites, lang="de")
+    with pytest.raises(ValueError, match="sites lacks"):
+        render_house_map(ds, inst, plan, tmp_path / "y.html", sites=sites.iloc[1:])
+
+
+# ------------------------------------------------------------------------------------------ akutbiler
+def test_ems_map_small_and_offline(ems_map):
+    _assert_offline_and_small(ems_map)
+
+
+def test_ems_map_legend_equals_plan(ems_map, ems):
+    inst, plan, _ = ems
+    html = ems_map.read_text(encoding="utf-8")
+    _assert_title_block(html, "mclp-k12", "beef5678")
+    rep = plan.region_report
+    assert {"region", "before_15", "after_15"} <= set(rep.columns)
+    for _, r in rep.iterrows():
+        if r["region"] == "(total)":
+            assert (f"Hele landet: før <b>{_pct_da(r['before_15'])}</b> → efter <b>{_pct_da(r['after_15'])}</b>"
+                    in html)
+            continue
+        row = (f"<tr><td>{r['region']}</td><td class='mp-num'>{_pct_da(r['before_15'])}</td>"
+               f"<td class='mp-num'><b>{_pct_da(r['after_15'])}</b></td></tr>")
+        assert row in html, r["region"]
+    assert f"Nye stationer ({len(plan.new)})" in html
+    assert f"Eksisterende stationer ({len(plan.existing)})" in html
+    for label in ("≤ 5 min", "5–10 min", "10–15 min", "&gt; 15 min"):
+        assert label in html, label
+    assert FLEET_NOTE in html and "Befolkningen er modelleret" in html
+    # the marginal value of each new unit is in its popup
+    first = plan.marginal.sort_values("greedy_rank").iloc[0]
+    gain = f"{int(round(first['greedy_gain'])):,}".replace(",", ".")
+    assert f"{gain} indb." in html
+
+
+def test_ems_response_bands_match_region_report(ems):
+    inst, plan, _ = ems
+    rt = response_table(inst, plan)
+    assert list(rt["demand_id"]) == [str(i) for i in inst.demand_ids]
+    tot = plan.region_report.set_index("region").loc["(total)"]
+    w = rt["weight"].to_numpy()
+    for col, band in (("before", rt["band_before"]), ("after", rt["band_after"])):
+        within15 = w[np.isin(band, [0, 1, 2])].sum() / w.sum()
+        assert within15 == pytest.approx(tot[f"{col}_15"], abs=1e-9)
+        within5 = w[band.to_numpy() == 0].sum() / w.sum()
+        assert within5 == pytest.approx(tot[f"{col}_5"], abs=1e-9)
+    # after the plan nobody is slower than before
+    fin = np.isfinite(rt["before_min"])
+    assert (rt["after_min"][fin] <= rt["before_min"][fin] + 1e-9).all()
+
+
+def test_ems_map_english(ds, ems, tmp_path):
+    inst, plan, stations = ems
+    out = render_ems_map(ds, inst, plan, tmp_path / "en.html", stations=stations, scenario="s", lang="en")
+    html = _assert_offline_and_small(out)
+    tot = plan.region_report.set_index("region").loc["(total)"]
+    assert f"Denmark: before <b>{_pct_en(tot['before_15'])}</b> → after <b>{_pct_en(tot['after_15'])}</b>" in html
+    assert "Share of population reached within 15 min" in html and "New stations (" in html
+    assert "Andel af befolkningen" not in html
+    with pytest.raises(ValueError, match="stations lacks"):
+        render_ems_map(ds, inst, plan, tmp_path / "x.html", stations=stations.iloc[:1])
+
+
+# ------------------------------------------------------------------------------------------ browser
+def _chromium_or_skip() -> str:
+    exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but chromium is not installed")
+        pytest.skip("chromium not installed")
+    return exe
+
+
+def _chromium(exe: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [
+        exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,1000", "--virtual-time-budget=5000",
+        "--proxy-server=127.0.0.1:9",  # force offline: tiles (and any CDN) cannot load
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+
+
+def _near(colours, rgb, tol: int = 40) -> int:
+    """Pixels whose colour is within ``tol`` (max channel difference) of ``rgb``."""
+    return sum(n for n, c in colours if max(abs(a - b) for a, b in zip(c, rgb)) <= tol)
+
+
+def _blend(hex_colour: str, alpha: float = 0.85, under=(251, 251, 247)) -> tuple[int, int, int]:
+    c = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return tuple(round(alpha * a + (1 - alpha) * b) for a, b in zip(c, under))
+
+
+def _render(path: Path, tmp_path: Path):
+    from PIL import Image, ImageStat
+
+    exe = _chromium_or_skip()
+    url = path.resolve().as_uri()
+    png = tmp_path / "map.png"
+    r = _chromium(exe, tmp_path, f"--screenshot={png}", url)
+    assert png.exists(), r.stderr[-2000:]
+    im = Image.open(png).convert("RGB")
+    assert im.size == (1400, 1000)
+    assert max(ImageStat.Stat(im).stddev) > 20
+    colours = im.getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 200
+    dom = _chromium(exe, tmp_path, "--dump-dom", url).stdout
+    assert "leaflet-control-layers" in dom and "mp-panel" in dom
+    return colours, dom
+
+
+@pytest.mark.browser
+def test_house_map_renders_offline_in_chromium(house_map, houses, tmp_path):
+    from maps.houses import COVERED, UNCOVERED
+
+    inst, plan, _ = houses
+    colours, dom = _render(house_map, tmp_path)
+    # covered (blue) and not-covered (red) demand points are both visible
+    assert _near(colours, _blend(COVERED)) > 2000
+    assert _near(colours, _blend(UNCOVERED)) > 500
+    tw = plan.total_weight
+    for text in ("Dækning inden for 20 min", f"Før {_pct_da(plan.covered_before / tw)}",
+                 "Økonomi (mio. kr.)", "Dækning pr. region", "Hovedstaden", "Nordjylland",
+                 "Dækning efter planen", "Testnote: æøå ÆØÅ",
+                 *(f"Nye: {t} ({n})" for t, n in plan.new_sites["type"].value_counts().items())):
+        assert text in re.sub(r"<[^>]+>", "", dom), text
+    assert dom.count("leaflet-marker-icon mp-icon mp-glow") == len(plan.new_sites)
+    assert dom.count("leaflet-interactive") >= len(plan.demand)
+
+
+@pytest.mark.browser
+def test_ems_map_renders_offline_in_chromium(ems_map, ems, tmp_path):
+    from maps.akutbiler import BAND_COLOURS
+
+    inst, plan, _ = ems
+    colours, dom = _render(ems_map, tmp_path)
+    assert _near(colours, _blend(BAND_COLOURS[0])) > 500  # <= 5 min, dark green
+    tot = plan.region_report.set_index("region").loc["(total)"]
+    text = re.sub(r"<[^>]+>", "", dom)
+    for t in ("Andel af befolkningen nået inden for 15 min", f"Hele landet: før {_pct_da(tot['before_15'])}",
+              "Responstid efter planen", f"Nye stationer ({len(plan.new)})", "Hovedstaden", "Sjælland"):
+        assert t in text, t
+    if (response_table(inst, plan)["band_after"] == -1).any():
+        assert "Ikke nåbar uden færge" in text
+    assert dom.count("leaflet-marker-icon mp-icon mp-glow") == len(plan.new)
+    assert dom.count("leaflet-interactive") >= len(inst.demand_ids)
