@@ -1,9 +1,9 @@
 """`sundhed`: command line for the planning models.
 
-    sundhed solve CONFIG [--out DIR] [--no-map]   solve one scenario, write tables, summary and map
+    sundhed solve CONFIG [--out DIR] [--no-map]   solve one scenario (catchments, houses, akutbiler or a chain)
     sundhed evaluate PLAN [--out DIR]             score a plan (CSV with kommune code + catchment, or 'baseline')
     sundhed map RESULT_DIR                        (re)render the map of a solved scenario
-    sundhed sweep SWEEP [--jobs N] [--scheduler tcp://…|local]   many catchment scenarios
+    sundhed sweep SWEEP [--jobs N] [--scheduler tcp://…|local]   many scenarios + report.html
     sundhed data check                            print the data report; exit 1 on any inconsistency
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_INFEASIBLE = 0, 2, 3, 4
+EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_INFEASIBLE, EXIT_PARTIAL = 0, 2, 3, 4, 5
 
 
 def _err(msg: str) -> None:
@@ -32,36 +32,81 @@ def _render_map(ds, result_dir: Path, scenario: str, config_hash: str, band, exc
                                 exceptions=tuple(exceptions), baseline=ds.baseline, lang=lang)
 
 
+def _render_model_maps(run, out: Path, lang: str) -> dict[str, Path]:
+    """Maps of the houses and akutbil parts of a run (the catchment map is rendered from its CSV)."""
+    paths: dict[str, Path] = {}
+    cfg = run.cfg
+    if run.houses is not None:
+        from maps.houses import render_house_map
+
+        paths["houses_map"] = render_house_map(run.ds, run.house_instance, run.houses, out / "houses" / "map.html",
+                                               sites=run.house_sites, scenario=cfg.scenario,
+                                               config_hash=cfg.hash(), lang=lang)
+    if run.ems is not None:
+        from maps.akutbiler import render_ems_map
+
+        paths["ems_map"] = render_ems_map(run.ds, run.ems_instance, run.ems, out / "akutbiler" / "map.html",
+                                          stations=run.ems_stations, scenario=cfg.scenario,
+                                          config_hash=cfg.hash(), lang=lang, notes=run.ems_notes.get(lang, []))
+    return paths
+
+
+def _print_run(run) -> None:
+    if run.catchments is not None:
+        res, s = run.catchments, run.catchments.final_stats
+        print(f"      catchments: status {s.status}, objective {s.objective:.4f}, gap {100 * s.gap:.4f} %; "
+              f"mean travel {res.score.mean_minutes:.2f} min, {res.score.moves} kommuner moved vs Table B.1, "
+              f"outside band: {', '.join(res.score.band_violations) or 'none'}")
+    if run.houses is not None:
+        p = run.houses
+        print(f"      houses: status {p.stats.status}; within {run.house_instance.coverage_minutes:g} min "
+              f"{100 * p.covered_before / p.total_weight:.1f} % -> {100 * p.covered_after / p.total_weight:.1f} %; "
+              f"{len(p.new_sites)} new houses, state {p.state_spend_mio_kr:,.0f} of {p.budget_mio_kr:,.0f} mio. kr.")
+    if run.ems is not None:
+        e = run.ems
+        T = e.params.T
+        print(f"      akutbiler: status {e.stats.status}; within {T:g} min {100 * e.covered_before / e.total_demand:.1f} %"
+              f" -> {100 * e.covered_after / e.total_demand:.1f} % with {len(e.new)} new units")
+
+
 def cmd_solve(args) -> int:
-    from geodata.dataset import load_dataset
+    from solvers.akutbiler import EMSInfeasibleError
     from solvers.catchments import CatchmentInfeasible
+    from solvers.houses import HousePlanInfeasible
     from sundhed.config import load_config
-    from sundhed.scenario import catchment_setup, objective_of, solve_config
+    from sundhed.scenario import run_scenario, write_ems, write_houses
 
     cfg = load_config(args.config)
     out = Path(args.out or cfg.output.dir)
-    print(f"[1/4] loading data (hospital sites: {cfg.catchments.hospital_sites})", flush=True)
-    ds = load_dataset(cfg.catchments.hospital_sites)
-    print("[2/4] travel times and model instance", flush=True)
-    inst, rules = catchment_setup(cfg, ds)
-    c = cfg.catchments
-    print(f"[3/4] solving with HiGHS: {len(inst.kommuner)} kommuner, {len(inst.hospitals)} akutsygehuse, "
-          f"objective {objective_of(cfg)}", flush=True)
+    print(f"[1/3] scenario '{cfg.scenario}': models {' -> '.join(cfg.models)} (config hash {cfg.hash()})", flush=True)
     t0 = time.perf_counter()
     try:
-        res = solve_config(cfg, inst, rules, config_file=str(args.config))
-    except CatchmentInfeasible as exc:
-        _err(f"scenario '{cfg.scenario}': {exc}")
+        run = run_scenario(cfg, config_file=str(args.config), log=lambda m: print(f"[2/3] {m}", flush=True))
+    except (CatchmentInfeasible, HousePlanInfeasible, EMSInfeasibleError) as exc:
+        _err(f"scenario '{cfg.scenario}' is infeasible: {exc}")
         return EXIT_INFEASIBLE
-    paths = res.write(out)
-    s = res.final_stats
-    print(f"      status {s.status}, objective {s.objective:.4f}, gap {100 * s.gap:.4f} %, "
-          f"{time.perf_counter() - t0:.1f} s; mean travel {res.score.mean_minutes:.2f} min, "
-          f"{res.score.moves} kommuner moved vs Table B.1, outside band: {', '.join(res.score.band_violations) or 'none'}")
+    print(f"      solved in {time.perf_counter() - t0:.1f} s", flush=True)
+    _print_run(run)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    if run.catchments is not None:
+        paths.update(run.catchments.write(out))
+    if run.houses is not None:
+        paths.update(write_houses(run, out, str(args.config)))
+    if run.ems is not None:
+        paths.update(write_ems(run, out, str(args.config)))
+    scen = out / "scenario.json"
+    scen.write_text(json.dumps({"config": cfg.model_dump(mode="json"), "config_hash": cfg.hash(),
+                                "config_file": str(Path(args.config).resolve()), "metrics": run.metrics()},
+                               ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    paths["scenario"] = scen
     if cfg.output.map and not args.no_map:
-        print("[4/4] rendering map", flush=True)
-        paths["map"] = _render_map(ds, out, cfg.scenario, cfg.hash(), c.band or (0, 10**9), c.band_exceptions,
-                                   cfg.output.lang)
+        print("[3/3] rendering maps", flush=True)
+        if run.catchments is not None:
+            c = cfg.catchments
+            paths["map"] = _render_map(run.ds, out, cfg.scenario, cfg.hash(), c.band or (0, 10**9),
+                                       c.band_exceptions, cfg.output.lang)
+        paths.update(_render_model_maps(run, out, cfg.output.lang))
     for k, p in paths.items():
         print(f"      wrote {k}: {p}")
     return EXIT_OK
@@ -111,17 +156,33 @@ def cmd_map(args) -> int:
     from geodata.dataset import load_dataset
 
     d = Path(args.result)
-    summary = d / "summary.json"
-    if not summary.exists():
-        _err(f"{summary}: not found (run `sundhed solve` first)")
+    scen, summary = d / "scenario.json", d / "summary.json"
+    if not scen.exists() and not summary.exists():
+        _err(f"{d}: no scenario.json or summary.json (run `sundhed solve` first)")
         return EXIT_USAGE
-    s = json.loads(summary.read_text())
-    cfg = s.get("config", {})
-    c = cfg.get("catchments", {})
-    path = _render_map(load_dataset(c.get("hospital_sites", "current")), d, cfg.get("scenario", d.name),
-                       cfg.get("config_hash", ""), c.get("band") or (0, 10**9),
-                       c.get("band_exceptions", []), args.lang or cfg.get("output", {}).get("lang", "da"))
-    print(f"wrote {path}")
+    cfg_dict = json.loads((scen if scen.exists() else summary).read_text(encoding="utf-8")).get("config", {})
+    models = cfg_dict.get("model", "catchments")
+    models = models if isinstance(models, list) else [models]
+    c = cfg_dict.get("catchments", {})
+    lang = args.lang or cfg_dict.get("output", {}).get("lang", "da")
+    stored = json.loads(scen.read_text(encoding="utf-8")) if scen.exists() else {}
+    config_hash = stored.get("config_hash") or cfg_dict.get("config_hash", "")
+    written = []
+    if "catchments" in models:
+        written.append(_render_map(load_dataset(c.get("hospital_sites", "current")), d,
+                                   cfg_dict.get("scenario", d.name), config_hash,
+                                   c.get("band") or (0, 10**9), c.get("band_exceptions", []), lang))
+    if {"houses", "akutbiler"} & set(models):
+        # the house and akutbil plans are not stored in full: re-solve the stored config (seconds), then draw
+        from sundhed.config import Config
+        from sundhed.scenario import run_scenario
+
+        cfg = Config.model_validate({k: v for k, v in cfg_dict.items() if k not in ("config_hash", "config_file")})
+        print(f"re-solving scenario '{cfg.scenario}' (hash {cfg.hash()}) to draw the house / akutbil maps")
+        written += list(_render_model_maps(run_scenario(cfg, config_file=stored.get("config_file")), d,
+                                           lang).values())
+    for p in written:
+        print(f"wrote {p}")
     return EXIT_OK
 
 
@@ -130,7 +191,7 @@ def cmd_sweep(args) -> int:
 
     from sundhed.config import ConfigError
     from sundhed.sweep import expand, run_sweep
-    from sundhed.tasks import catchment_scenario
+    from sundhed.tasks import scenario_task
 
     path = Path(args.sweep)
     if not path.exists():
@@ -141,17 +202,28 @@ def cmd_sweep(args) -> int:
         raise ConfigError(f"{path}: cannot be parsed: {str(exc).splitlines()[0]}") from None
     out = Path(args.out or spec.pop("out_dir", f"results/sweep-{path.stem}"))
     spec.pop("out_dir", None)
+    title = spec.pop("title", None)
     try:
         scenarios = expand(spec)
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     print(f"{len(scenarios)} scenarios -> {out} (jobs={args.jobs}, scheduler={args.scheduler or 'none'})")
-    df = run_sweep(scenarios, catchment_scenario, out, jobs=args.jobs, scheduler=args.scheduler,
+    df = run_sweep(scenarios, scenario_task, out, jobs=args.jobs, scheduler=args.scheduler,
                    progress=not args.quiet)
     a = df.attrs
     print(f"computed {a.get('computed')}, skipped {a.get('skipped')} (already done), ok {a.get('ok')}, "
           f"errors {a.get('errors')}; wrote {out / 'results.csv'} and {out / 'results.parquet'}")
-    return EXIT_OK
+    if a.get("ok"):
+        from maps.sweep_report import render_sweep_report
+
+        lang = args.lang or spec.get("base", {}).get("output", {}).get("lang", "da")
+        try:
+            print(f"wrote {render_sweep_report(df, out / 'report.html', title=title, lang=lang)}")
+        except ValueError as exc:  # e.g. nothing varies among the ok scenarios
+            print(f"no report written: {exc}")
+    else:
+        print("no scenario succeeded: no report written")
+    return EXIT_OK if not a.get("errors") else EXIT_PARTIAL
 
 
 def cmd_data_check(args) -> int:
@@ -167,13 +239,16 @@ def cmd_data_check(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from sundhed.config import config_reference
+
     p = argparse.ArgumentParser(prog="sundhed", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("solve", help="solve one scenario from a TOML/YAML config",
-                       description="Solve one scenario. Config keys (all optional): scenario, model, "
-                                   "[catchments] region_rule, band, band_hard, band_exceptions, objective, "
-                                   "lexicographic, close, add, fixed, forbidden, hospital_sites; [solver] "
-                                   "time_limit, mip_gap, threads; [output] dir, map, lang. See configs/.")
+                       description="Solve one scenario: catchments, houses, akutbiler or a chain of them, and write "
+                                   "tables, summary.json, scenario.json and HTML maps. Config keys (all optional; "
+                                   "default and meaning from the schema in sundhed/config.py; see configs/):\n\n"
+                                   + config_reference(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("config", help="path to a .toml or .yaml config file")
     s.add_argument("--out", help="output folder (default: output.dir of the config)")
     s.add_argument("--no-map", action="store_true", help="skip the HTML map")
@@ -190,16 +265,19 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("result", help="folder written by `sundhed solve`")
     m.add_argument("--lang", choices=["da", "en"], help="label language (default: the config's)")
     m.set_defaults(func=cmd_map)
-    w = sub.add_parser("sweep", help="run many catchment scenarios from a sweep file (base + grid or scenarios)",
-                       description="Sweep file (TOML): [base] a config; [grid] dotted keys -> lists of values "
-                                   "(cartesian product), or [[scenarios]] tables of dotted overrides; optional "
-                                   "out_dir. Finished scenarios are skipped on re-runs; a failing scenario is "
-                                   "recorded with its error and the rest go on.")
+    w = sub.add_parser("sweep", help="run many scenarios from a sweep file (base + grid or scenarios)",
+                       description="Sweep file (TOML): [base] a config (any model or chain); [grid] dotted keys -> "
+                                   "lists of values (cartesian product), or [[scenarios]] tables of dotted "
+                                   "overrides; optional out_dir and title. Finished scenarios are skipped on "
+                                   "re-runs; a failing scenario is recorded with its error and the rest go on. "
+                                   "Writes results.csv, results.parquet and report.html. Exit code 5 when some "
+                                   "scenarios failed.")
     w.add_argument("sweep", help="path to a sweep .toml file")
     w.add_argument("--jobs", type=int, default=1, help="parallel processes on this machine (default 1)")
     w.add_argument("--scheduler", help="Dask scheduler address tcp://host:port, or 'local' for a local cluster")
     w.add_argument("--out", help="output folder (default: out_dir of the sweep file)")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.add_argument("--lang", choices=["da", "en"], help="report language (default: the base config's output.lang)")
     w.set_defaults(func=cmd_sweep)
     d = sub.add_parser("data", help="data commands")
     dsub = d.add_subparsers(dest="data_command", required=True)

@@ -47,7 +47,8 @@ class CatchmentConfig(Strict):
     add: list[NewHospital] = Field([], description="new akutsygehuse")
     fixed: dict[str, str] = Field({}, description="kommune name -> akutsygehus it must join")
     forbidden: list[tuple[str, str]] = Field([], description="(kommune, akutsygehus) pairs not allowed")
-    hospital_sites: Literal["current", "2018"] = "current"
+    hospital_sites: Literal["current", "2018"] = Field(
+        "current", description="current: GISCO 2018 sites with the four relocated hospitals moved (see geodata/hospitals.py); 2018: GISCO 2018 coordinates as they were")
 
     @field_validator("band")
     @classmethod
@@ -78,28 +79,121 @@ class CatchmentConfig(Strict):
         return v
 
 
+HOUSE_OBJECTIVES = ("coverage", "median", "maxmin")
+EMS_KINDS = ("lscp", "mclp", "mexclp", "dsm")
+REGIONS = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
+
+
+class HouseTypeConfig(Strict):
+    name: str = Field(min_length=1)
+    cost_mio_kr: float = Field(gt=0, description="total building cost, mio. kr.")
+    capacity: float = Field(gt=0, description="patients (inhabitants) served")
+
+
+class HousesConfig(Strict):
+    """Model 2 (sundhedshuse) settings. Money in mio. kr., time in minutes, population in inhabitants."""
+
+    objective: Literal["coverage", "median", "maxmin"] = Field(
+        "coverage", description="coverage: inhabitants within coverage_minutes; median: inhabitant-minutes; "
+                                "maxmin: the worst catchment's covered share")
+    budget_mio_kr: float = Field(3000.0, ge=0, description="state money for houses (Nærhedsfonden: 3,000)")
+    coverage_minutes: float = Field(20.0, gt=0, description="a house or hospital within this many minutes covers")
+    min_town_pop: float = Field(2000, ge=0, description="smallest GeoNames town that is a candidate site")
+    include_hospital_sites: bool = Field(True, description="akutsygehus sites are candidates too")
+    weight: Literal["population", "elderly"] = Field("population", description="demand weight (elderly = modelled 65+)")
+    existing: list[str] = Field([], description="existing houses: town names or ids (T<geonameid>, H<akut_id>)")
+    house_types: list[HouseTypeConfig] | None = Field(None, description="default: stort sundhedshus 80 mio. kr. / "
+                                                      "40,000 patients and lægehus 20 mio. kr. / 10,000 (assumptions)")
+    weak_kommuner: list[str] = Field([], description="kommuner with 10 % instead of 25 % co-financing")
+    cap_kbh_frb: bool = Field(True, description="at most 150 mio. kr. for København + Frederiksberg")
+    capacity: bool = Field(False, description="houses have a patient capacity")
+    min_one_per_catchment: bool = Field(False, description="every catchment gets a house")
+    min_one_per_kommune: bool = Field(False, description="every kommune with a candidate site gets a house (KL 2023)")
+
+
+class AkutbilerConfig(Strict):
+    """Model 3 (akutbiler) settings. Time in minutes, shares in [0, 1], money in mio. kr. a year."""
+
+    kind: Literal["lscp", "mclp", "mexclp", "dsm"] = Field("mclp", description="covering model")
+    k: int | None = Field(12, ge=0, description="new units (domain: 10–15); lscp ignores it")
+    T: float = Field(15.0, gt=0, description="response-time target, minutes")
+    delay_min: float = Field(3.0, ge=0, description="dispatch + turnout minutes added to every drive")
+    target_share: float | None = Field(None, gt=0, le=1, description="lscp: share of reachable demand to cover")
+    busy_fraction: float = Field(0.3, gt=0, lt=1, description="mexclp: probability that a unit is busy")
+    T1: float | None = Field(None, gt=0, description="dsm: first (short) target, minutes")
+    T2: float | None = Field(None, gt=0, description="dsm: second (long) target, minutes")
+    alpha: float | None = Field(None, gt=0, le=1, description="dsm: share that must be covered within T1")
+    region_targets: dict[str, float] = Field({}, description="region -> minimum share within T after the plan")
+    budget_mio_kr: float | None = Field(None, ge=0, description="money for new units, mio. kr. a year")
+    unit_cost_mio_kr: float = Field(4.3, gt=0, description="cost of one unit, mio. kr. a year (2022 agreement: "
+                                                           "65 mio. kr. for 15 units)")
+    existing: Literal["modelled", "hospitals", "stations"] | list[str] = Field(
+        "modelled", description="existing fleet: modelled (calibrated default), hospitals, stations "
+                                "(= station_list), or a list of town names / ids")
+    station_list: str | None = Field(None, description="CSV of real stations (navn, lat, lon[, id, enheder])")
+    min_town_pop: float = Field(1000, ge=0, description="smallest GeoNames town that is a candidate station")
+    weight: Literal["population", "elderly"] = Field("population", description="call weight (elderly = modelled 65+)")
+
+    @field_validator("region_targets")
+    @classmethod
+    def _regions(cls, v):
+        for r, t in v.items():
+            if r not in REGIONS:
+                raise ValueError(f"unknown region {r!r}; allowed: {', '.join(REGIONS)}")
+            if not 0 < t <= 1:
+                raise ValueError(f"target of {r} must be a share in (0, 1], got {t}")
+        return v
+
+
 class SolverConfig(Strict):
     time_limit: float = Field(600.0, gt=0, description="seconds")
     mip_gap: float = Field(1e-6, ge=0, le=1, description="relative gap at which HiGHS stops")
-    threads: int | None = Field(None, ge=1)
+    threads: int | None = Field(None, ge=1, description="HiGHS threads (none = HiGHS's default)")
 
 
 class OutputConfig(Strict):
     dir: str = Field("results", description="output folder (relative to the working directory)")
     map: bool = Field(True, description="write an HTML map")
-    lang: Literal["da", "en"] = "da"
+    lang: Literal["da", "en"] = Field("da", description="map language: da (Danish) or en (English)")
 
 
 class Config(Strict):
     scenario: str = Field("Standard", description="scenario name shown on maps and in summaries")
-    model: Literal["catchments"] = "catchments"
+    model: Literal["catchments", "houses", "akutbiler"] | list[Literal["catchments", "houses", "akutbiler"]] = Field(
+        "catchments", description="one model or a chain, e.g. [\"catchments\", \"houses\", \"akutbiler\"]: "
+                                  "the solved catchments then feed the later models")
+    regions: list[Literal["Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland"]] = Field(
+        [], description="limit the house and akutbil models to these regions (demand and sites); empty = all "
+                        "Denmark. Catchments are always national")
     catchments: CatchmentConfig = CatchmentConfig()
+    houses: HousesConfig = HousesConfig()
+    akutbiler: AkutbilerConfig = AkutbilerConfig()
     solver: SolverConfig = SolverConfig()
     output: OutputConfig = OutputConfig()
 
+    @field_validator("model")
+    @classmethod
+    def _chain(cls, v):
+        if isinstance(v, list):
+            if not v or len(set(v)) != len(v):
+                raise ValueError(f"model chain must list each model at most once and not be empty, got {v}")
+            order = ("catchments", "houses", "akutbiler")
+            if list(v) != sorted(v, key=order.index):
+                raise ValueError(f"model chain must be in the order catchments, houses, akutbiler; got {v}")
+        return v
+
+    @property
+    def models(self) -> list[str]:
+        """The models to run, in chain order."""
+        return list(self.model) if isinstance(self.model, list) else [self.model]
+
     def hash(self) -> str:
-        """Short hash of the validated config (printed on every map)."""
-        blob = json.dumps(self.model_dump(mode="json", exclude={"output"}), sort_keys=True)
+        """Short hash of the validated config (printed on every map). Output settings and the sections of
+        models that are not run do not enter it."""
+        unused = {m for m in ("catchments", "houses", "akutbiler") if m not in self.models}
+        if self.models != ["catchments"]:
+            unused.discard("catchments")  # its hospital_sites and the Table B.1 catchments still matter
+        blob = json.dumps(self.model_dump(mode="json", exclude={"output", *unused}), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -134,3 +228,26 @@ def load_config(path: str | Path) -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format(exc, path)) from None
+
+
+def config_reference() -> str:
+    """Every config key with its default and description, from the schema (for ``--help`` and the README)."""
+    lines: list[str] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, f in model.model_fields.items():
+            ann = f.annotation
+            sub = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+            if sub is not None and sub not in (NewHospital, HouseTypeConfig):
+                lines.append(f"[{prefix}{name}]")
+                walk(sub, f"{prefix}{name}.")
+                continue
+            default = f.default
+            if isinstance(default, BaseModel):
+                default = default.model_dump()
+            shown = json.dumps(default, ensure_ascii=False) if default is not None else "none"
+            desc = f" - {f.description}" if f.description else ""
+            lines.append(f"  {prefix}{name} = {shown}{desc}")
+
+    walk(Config, "")
+    return "\n".join(lines)

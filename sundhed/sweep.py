@@ -154,7 +154,7 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
     Returns one row per scenario (input order): ``hash``, flattened params as
     dotted columns, ``status``, ``error`` and ``metric.<name>`` columns.
     ``df.attrs`` holds ``computed``, ``skipped``, ``ok`` and ``errors``.
-    ``jobs > 1`` uses a ProcessPoolExecutor (``func`` must be picklable);
+    ``jobs > 1`` uses a ProcessPoolExecutor with spawned workers (``func`` must be importable by name);
     ``scheduler`` ("tcp://..." or "local") uses a dask ``distributed.Client``.
     """
     out_dir = Path(out_dir)
@@ -186,8 +186,12 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
         elif scheduler is not None:
             _run_dask(todo, func, scheduler, _store)
         elif jobs > 1:
+            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor, as_completed
-            with ProcessPoolExecutor(max_workers=jobs) as ex:
+
+            # "spawn", not fork: a forked child inherits HiGHS's task scheduler without its threads and
+            # spins forever in its first solve once the parent has solved anything.
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as ex:
                 futs = {ex.submit(run_one, func, p): h for h, p in todo.items()}
                 for fut in as_completed(futs):
                     h = futs[fut]

@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import pytest
 
-from sundhed.cli import EXIT_INFEASIBLE, EXIT_USAGE, main
+from sundhed.cli import EXIT_INFEASIBLE, EXIT_PARTIAL, EXIT_USAGE, main
 
 
 def test_solve_end_to_end_writes_tables_summary_and_map(tmp_path, capsys):
@@ -76,6 +76,7 @@ def test_shipped_configs_validate():
     for f in sweeps:  # every scenario a sweep expands to is a valid config
         spec = tomllib.loads(f.read_text())
         spec.pop("out_dir", None)
+        spec.pop("title", None)
         for params in expand(spec):
             Config.model_validate(params)
 
@@ -85,12 +86,12 @@ def test_sweep_cli_records_errors_and_skips_on_rerun(tmp_path, capsys):
     sweep.write_text('[base]\nscenario = "t"\n[[scenarios]]\n"catchments.band" = [200000, 400000]\n'
                      '[[scenarios]]\n"catchments.band" = [500000, 100000]\n')
     out = tmp_path / "out"
-    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0
+    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == EXIT_PARTIAL  # one scenario failed
     df = pd.read_csv(out / "results.csv")
     assert sorted(df["status"]) == ["error", "ok"]
     assert "band" in df.loc[df["status"] == "error", "error"].iloc[0]
     assert df.loc[df["status"] == "ok", "metric.catchments"].iloc[0] == 21
-    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == 0
+    assert main(["sweep", str(sweep), "--out", str(out), "--quiet"]) == EXIT_PARTIAL
     assert "computed 1, skipped 1" in capsys.readouterr().out  # the ok one is not recomputed
     bad = tmp_path / "b.toml"
     bad.write_text("[base]\n[gird]\nx = [1]\n")
