@@ -116,13 +116,39 @@ def _val(v) -> float:
     return 0.0 if x is None else float(x)
 
 
-def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: dict, new_houses: bool = True):
+def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: dict, new_houses: bool = True,
+           cheapest: bool = False):
     mdl = build_house_model(inst, objective, new_houses=new_houses, **flags)
     if mdl.nvariables() == 0:  # e.g. the "before" model without capacity: the objective is a constant
         v = float(pyo.value(mdl.obj))
         return mdl, SolveStats(status="optimal", optimal=True, objective=v, bound=v, gap=0.0, runtime_s=0.0)
     stats = solve_with_highs(mdl, options)
+    if cheapest and new_houses and len(mdl.B):
+        stats = _cheapest_among_optimal(inst, mdl, objective, stats, options)
     return mdl, stats
+
+
+def _cheapest_among_optimal(inst: HouseInstance, mdl, objective: str, stats: SolveStats,
+                            options: SolveOptions) -> SolveStats:
+    """Second stage: keep the objective at the value just found (within 1e-7, relative) and minimise the state
+    spend, so money that buys no more coverage is not spent (a plain coverage optimum may build houses that
+    add nothing). Returns the first stage's stats with both runtimes; if the second stage fails, the first
+    stage's plan stays loaded."""
+    tol = 1e-7 * max(1.0, abs(stats.objective))
+    expr = mdl.obj.expr
+    mdl.obj.deactivate()
+    if _SENSE[objective] > 0:
+        mdl.keep_objective = pyo.Constraint(expr=expr >= stats.objective - tol)
+    else:
+        mdl.keep_objective = pyo.Constraint(expr=expr <= stats.objective + tol)
+    sc = inst.state_cost_matrix()
+    mdl.spend_objective = pyo.Objective(expr=pyo.quicksum(float(sc[j, q]) * mdl.build[(j, q)] for j, q in mdl.B),
+                                        sense=pyo.minimize)
+    try:
+        st2 = solve_with_highs(mdl, options)
+    except SolverError:
+        return stats
+    return dataclasses.replace(stats, runtime_s=stats.runtime_s + st2.runtime_s)
 
 
 def _diagnose(inst: HouseInstance, objective: str, options: SolveOptions, flags: dict,
@@ -228,7 +254,7 @@ def _open_sites(inst: HouseInstance, mdl) -> tuple[list[tuple[int, int, int | No
 
 def solve_houses(inst: HouseInstance, objective: str = "coverage", options: SolveOptions | None = None, *,
                  compute_marginal: bool = True, marginal_delta_mio_kr: float | None = None,
-                 **model_flags) -> HousePlan:
+                 cheapest: bool = True, **model_flags) -> HousePlan:
     """Solve the siting model and return a :class:`HousePlan`.
 
     model_flags go to :func:`model.houses.build_house_model` (capacity, min_one_per_catchment,
@@ -239,6 +265,9 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
     house), capped at the budget — so Δ can always buy at least one house; the (sense-adjusted) objective
     change divided by Δ is reported. Only the total budget shrinks; yearly profile and group caps stay as given. Because
     houses are lumpy this is an average over Δ, not a derivative, and it is 0 when the budget does not bind.
+
+    ``cheapest`` (default): among plans with the optimal objective, return one with the least state spend (a
+    second solve), so money that buys nothing is not spent.
 
     Raises :class:`HousePlanInfeasible` (a :class:`SolverError`) naming the binding rule when no plan exists.
     """
@@ -256,7 +285,7 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
     notes: list[str] = []
 
     try:
-        mdl, stats = _solve(inst, objective, options, flags)
+        mdl, stats = _solve(inst, objective, options, flags, cheapest=cheapest)
     except (SolverError, InfeasibleRuleError) as err:
         if isinstance(err, SolverError) and err.status not in ("infeasible", "infeasibleOrUnbounded"):
             raise

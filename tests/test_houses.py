@@ -348,3 +348,24 @@ def test_zero_budget_plan_has_empty_but_typed_new_sites():
     plan = solve_houses(inst, "coverage", OPT, compute_marginal=False)
     assert len(plan.new_sites) == 0 and "site_id" in plan.new_sites.columns
     assert list(plan.chosen_sites["existing"]) == [True]
+
+
+@pytest.mark.parametrize("objective", ["coverage", "median", "maxmin"])
+@pytest.mark.parametrize("seed", [3, 8])
+def test_plan_is_the_cheapest_among_optimal_plans(seed, objective):
+    """A rich budget: many plans reach the optimum; the returned one spends the least state money (brute force
+    over every feasible plan), and the objective is still the optimum."""
+    from solvers.bruteforce import houses_enumerate, houses_plan_feasible
+
+    inst = make_instance(seed, m=6, budget=200.0, existing=[(1, "praksis")])
+    plan = solve_houses(inst, objective, OPT, compute_marginal=False)
+    best = houses_bruteforce(inst, objective).objective_value
+    assert plan.objective_value == pytest.approx(best, rel=1e-6)
+    sc = inst.state_cost_matrix()
+    spends = [sum(float(sc[j, q]) for j, q in p) for p in houses_enumerate(inst)
+              if houses_plan_feasible(inst, p) and houses_evaluate(inst, p, objective) == pytest.approx(best, rel=1e-6)]
+    assert plan.state_spend_mio_kr == pytest.approx(min(spends))
+    loose = solve_houses(inst, objective, OPT, compute_marginal=False, cheapest=False)
+    assert plan.state_spend_mio_kr <= loose.state_spend_mio_kr + 1e-9
+    if objective == "coverage":  # on these seeds the one-stage optimum builds houses that add nothing
+        assert plan.state_spend_mio_kr < loose.state_spend_mio_kr - 1
