@@ -130,13 +130,24 @@ METRIC_LABELS = {
     "new_units": ("Nye enheder", "New units"),
     "new_sites": ("Nye steder", "New sites"),
     "chosen_sites": ("Valgte steder", "Chosen sites"),
+    "new_houses": ("Nye sundhedshuse", "New health houses"),
+    "state_spend_mio_kr": ("Statens udgift (mio. kr.)", "State spend (DKK m)"),
+    "kommune_spend_mio_kr": ("Kommunal medfinansiering (mio. kr.)", "Municipal co-financing (DKK m)"),
+    "share_before": ("Nået inden for 15 min før (%)", "Reached within 15 min before (%)"),
+    "share_after": ("Nået inden for 15 min efter (%)", "Reached within 15 min after (%)"),
+    "units_cost_mio_kr": ("Udgift til nye enheder (mio. kr./år)", "Cost of new units (DKK m/yr)"),
 }
+for _r in ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland"):
+    METRIC_LABELS[f"share_after_{_r}"] = (f"{_r}: nået inden for 15 min efter (%)",
+                                          f"{_r}: reached within 15 min after (%)")
 # shares in [0, 1] shown as percent
-PERCENT_METRICS = {"coverage_before", "coverage_after", "coverage_gain"}
+PERCENT_METRICS = {"coverage_before", "coverage_after", "coverage_gain", "share_before", "share_after"} | {
+    f"share_after_{r}" for r in ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")}
 # metrics that are bookkeeping rather than results: charted last (or not at all by default)
 _LATE = ("runtime_s", "gap")
-_ORDER = ("coverage_after", "coverage_before", "coverage_gain", "mean_minutes", "max_minutes",
-          "outside_band", "moves", "new_units", "budget_mio_kr", "cost_mio_kr", "catchments")
+_ORDER = ("coverage_after", "share_after", "new_houses", "new_units", "state_spend_mio_kr",
+          "coverage_before", "coverage_gain", "mean_minutes", "max_minutes",
+          "outside_band", "moves", "budget_mio_kr", "cost_mio_kr", "catchments")
 
 PARAM_LABELS = {
     "scenario": ("Scenarie", "Scenario"),
@@ -145,6 +156,11 @@ PARAM_LABELS = {
     "catchments.region_rule": ("Regionsregel", "Region rule"),
     "catchments.hospital_sites": ("Hospitalsplaceringer", "Hospital sites"),
     "catchments.close": ("Lukkede akutsygehuse", "Closed hospitals"),
+    "houses.budget_mio_kr": ("Budget til sundhedshuse (mio. kr.)", "Health-house budget (DKK m)"),
+    "houses.coverage_minutes": ("Dækningsgrænse, huse (min)", "House coverage limit (min)"),
+    "akutbiler.k": ("Nye akutbiler (antal)", "New rapid-response cars"),
+    "akutbiler.T": ("Responstidsmål (min)", "Response-time target (min)"),
+    "akutbiler.delay_min": ("Alarmering + udrykning (min)", "Dispatch + turnout (min)"),
     "solver.time_limit": ("Tidsgrænse (s)", "Time limit (s)"),
     "solver.mip_gap": ("MIP-gap (krav)", "MIP gap (target)"),
     "solver.threads": ("Tråde", "Threads"),
@@ -575,37 +591,59 @@ def render_sweep_report(results: pd.DataFrame | str | Path, out_path, *, title: 
                        and _column_kind(ok[c]) == "number"]
 
     # --- x axis and series ---------------------------------------------------------------------
+    auto_x = x is None
     if x is None:
         cands = ([c for c in varying if kinds[c] in ("number", "numlist")]
                  or [c for c in varying if len(set(ok[c])) < len(ok)] or varying)
         x = cands[0] if cands else "hash"
     elif x not in param_cols and x != "hash":
         raise ValueError(f"x={x!r} is not a parameter column; parameters: {', '.join(param_cols) or 'none'}")
-    xkind = "text" if x == "hash" else kinds[x]
-    xcats = _ordered_values(ok[x], xkind)
-    if xkind == "number" and None in xcats:
-        xkind = "numcat"  # some scenarios lack x: categorical axis with "–" last
-
-    # Series: add the other varying parameters (numbers first) unless already determined by x and
-    # those chosen so far (e.g. a scenario name made from the grid values adds nothing).
+    x_default = x
+    x_cands = [c for c in varying if kinds[c] in ("number", "numlist")]
     rank = {"number": 0, "numlist": 1, "bool": 2, "text": 3}
-    others = sorted((c for c in varying if c != x), key=lambda c: (rank[kinds[c]], varying.index(c)))
-    series_cols: list[str] = []
-    for c in others:
-        keys = [x] + series_cols
-        if (ok.groupby(keys, dropna=False, sort=False)[c].nunique(dropna=False) > 1).any():
-            series_cols.append(c)
-    order = {c: {v: i for i, v in enumerate(_ordered_values(ok[c], kinds[c]))} for c in series_cols}
-    combos = sorted({tuple(r) for r in ok[series_cols].itertuples(index=False)},
-                    key=lambda t: tuple(order[c][v] for c, v in zip(series_cols, t)))
-    if not series_cols:
-        combos = [()]
 
-    def _series_label(combo: tuple) -> str:
+    def _axes(xc: str):
+        """x kind, x categories, series columns and their value combinations for x = ``xc``."""
+        xk = "text" if xc == "hash" else kinds[xc]
+        cats = _ordered_values(ok[xc], xk)
+        if xk == "number" and None in cats:
+            xk = "numcat"  # some scenarios lack x: categorical axis with "–" last
+        # Series: add the other varying parameters (numbers first) unless already determined by x and
+        # those chosen so far (e.g. a scenario name made from the grid values adds nothing).
+        others = sorted((c for c in varying if c != xc), key=lambda c: (rank[kinds[c]], varying.index(c)))
+        scols: list[str] = []
+        for c in others:
+            keys = [xc] + scols
+            if (ok.groupby(keys, dropna=False, sort=False)[c].nunique(dropna=False) > 1).any():
+                scols.append(c)
+        order = {c: {v: i for i, v in enumerate(_ordered_values(ok[c], kinds[c]))} for c in scols}
+        combs = sorted({tuple(r) for r in ok[scols].itertuples(index=False)},
+                       key=lambda t: tuple(order[c][v] for c, v in zip(scols, t)))
+        return xk, cats, scols, (combs if scols else [()])
+
+    def _x_for(metric: str) -> str:
+        """With x left to the report: the numeric parameter the metric moves with most (mean range of the
+        metric along that parameter, the others held fixed), so a house metric is drawn against the house
+        budget and an akutbil metric against the number of units. Ties keep the default x."""
+        if not auto_x or len(x_cands) < 2:
+            return x_default
+        vals = pd.to_numeric(ok[metric], errors="coerce")
+        best, best_score = x_default, -1.0
+        for c in [x_default] + [c for c in x_cands if c != x_default]:
+            rest = [o for o in varying if o != c]
+            frame = ok[rest].astype(str).assign(_v=vals) if rest else pd.DataFrame({"_v": vals, "_g": 0})
+            keys = rest if rest else ["_g"]
+            rng = frame.groupby(keys, sort=False)["_v"].agg(lambda v: v.max() - v.min()).mean()
+            score = float(rng) if pd.notna(rng) else 0.0
+            if score > best_score + 1e-12:
+                best, best_score = c, score
+        return best
+
+    def _series_label(combo: tuple, scols: list[str]) -> str:
         if not combo:
             return T["all"]
         return ", ".join(f"{_param_label(c, lang)}: {_fmt_value(v, lang)}"
-                         for c, v in zip(series_cols, combo))
+                         for c, v in zip(scols, combo))
 
     # --- metrics to chart ----------------------------------------------------------------------
     if metrics is None:
@@ -640,10 +678,15 @@ def render_sweep_report(results: pd.DataFrame | str | Path, out_path, *, title: 
         return float(v) * 100 if percent.get(c) else float(v)
 
     # --- charts --------------------------------------------------------------------------------
-    xlabel = _param_label(x, lang)
     averaged = False
     cards = []
+    x_used: list[str] = []
     for m in chart_metrics:
+        x = _x_for(m)
+        xkind, xcats, series_cols, combos = _axes(x)
+        xlabel = _param_label(x, lang)
+        if x not in x_used:
+            x_used.append(x)
         mlabel = _mlabel(m)
         unit = " %" if percent[m] else ""
         dec = _auto_decimals([_mval(m, v) for v in ok[m] if not _is_missing(v)])
@@ -669,10 +712,10 @@ def render_sweep_report(results: pd.DataFrame | str | Path, out_path, *, title: 
             sub = ok
             for c, v in zip(series_cols, combo):
                 sub = sub[sub[c].map(lambda a, v=v: a == v)]
-            pts, multi = _points(sub, _series_label(combo) if combo else None)
+            pts, multi = _points(sub, _series_label(combo, series_cols) if combo else None)
             averaged = averaged or multi
             if pts:
-                ser.append((_series_label(combo), pts))
+                ser.append((_series_label(combo, series_cols), pts))
         # every series the same (e.g. a budget that depends on x only): draw one line
         if len(ser) > 1 and len({tuple((xv, round(y, 9)) for xv, y, _ in pts) for _, pts in ser}) == 1:
             ser = [(T["same"], _points(ok, T["same"])[0])]
@@ -777,12 +820,14 @@ def render_sweep_report(results: pd.DataFrame | str | Path, out_path, *, title: 
     n_bad = len(bad)
     status = (f'{_fmt_num(len(df), lang, 0)} (<span class="ok">{_fmt_num(n_ok, lang, 0)} {T["ok"]}</span>, '
               f'<span class="{"bad" if n_bad else ""}">{_fmt_num(n_bad, lang, 0)} {T["failed"]}</span>)')
-    series_desc = (", ".join(_param_label(c, lang) for c in series_cols) or T["none"])
+    x_used = x_used or [x_default]
+    series_desc = (", ".join(_param_label(c, lang) for c in varying if c not in x_used) or T["none"])
+    x_desc = ", ".join((f"{_esc(_param_label(c, lang))} <code>{_esc(c)}</code>" if _param_label(c, lang) != c
+                        else f"<code>{_esc(c)}</code>") for c in x_used)
     meta = [(T["date"], _dt.date.today().isoformat()), (T["scenarios"], status)]
     if source:
         meta.append((T["source"], f"<code>{_esc(source)}</code>"))
-    meta += [(T["x"], f"{_esc(xlabel)} <code>{_esc(x)}</code>" if xlabel != x else f"<code>{_esc(x)}</code>"),
-             (T["series"], _esc(series_desc))]
+    meta += [(T["x"], x_desc), (T["series"], _esc(series_desc))]
     meta_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in meta)
 
     page = f"""<!DOCTYPE html>

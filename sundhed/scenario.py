@@ -202,7 +202,7 @@ class ScenarioRun:
             names = dict(zip(self.house_sites["id"], self.house_sites["navn"]))
             new = p.new_sites
             out.update(houses_status=p.stats.status, coverage_before=p.covered_before / p.total_weight,
-                       coverage_after=p.covered_after / p.total_weight, budget_mio_kr=p.budget_mio_kr,
+                       coverage_after=p.covered_after / p.total_weight,
                        state_spend_mio_kr=p.state_spend_mio_kr, kommune_spend_mio_kr=p.kommune_spend_mio_kr,
                        new_houses=len(new),
                        chosen_sites=[f"{names[i]} ({i})" for i in new["site_id"]])

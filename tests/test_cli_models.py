@@ -155,6 +155,12 @@ def test_sweep_report_and_rerun_does_no_work(sweep_runs, capsys):
     spec, procs, _ = sweep_runs
     html = (procs / "report.html").read_text(encoding="utf-8")
     assert "Budget x enheder (test)" in html and "Dækning efter (%)" in html and not external_refs(html)
+    # each metric is drawn against the parameter it moves with: house coverage against the house budget,
+    # the 15-minute share against the number of new akutbiler
+    cards = {c.split("</h3>")[0]: c for c in html.split('<div class="card"><h3>')[1:]}
+    assert "Budget til sundhedshuse (mio. kr.)" in cards["Dækning efter (%)"]
+    assert "Nye akutbiler (antal)" in cards["Nået inden for 15 min efter (%)"]
+    assert "Nye akutbiler" not in cards["Dækning efter (%)"]
     capsys.readouterr()
     assert main(["sweep", str(spec), "--out", str(procs), "--jobs", "2", "--quiet"]) == EXIT_OK
     assert "computed 0, skipped 20" in capsys.readouterr().out
