@@ -1,7 +1,5 @@
 """Acceptance of the foundation: real data, counts, totals, joins, adjacency, bad input."""
 import networkx as nx
-import numpy as np
-import pandas as pd
 import pytest
 
 from geodata.adjacency import subgraph_by_types

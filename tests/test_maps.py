@@ -1,19 +1,15 @@
 """Offline catchment map: self-contained HTML, legend, and a headless-Chromium render."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
+from browser import chromium, chromium_or_skip
 
 from geodata.dataset import load_dataset
 from maps import render_catchment_map
 from maps.offline import external_refs, inline_assets
 
-CHROMIUM = "/usr/bin/chromium"
 MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -94,35 +90,15 @@ def test_inline_assets_strips_cdns():
     assert "window.$" in out  # jQuery shim for folium popups
 
 
-def _chromium_or_skip() -> str:
-    exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is not installed")
-        pytest.skip("chromium not installed")
-    return exe
-
-
-def _chromium(exe: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [
-        exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1400,1000", "--virtual-time-budget=5000",
-        "--proxy-server=127.0.0.1:9",  # force offline: tiles (and any CDN) cannot load
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-
-
 @pytest.mark.browser
 def test_map_renders_offline_in_chromium(moved_map, tmp_path):
     from PIL import Image, ImageStat
 
-    exe = _chromium_or_skip()
+    exe = chromium_or_skip()
     url = moved_map.resolve().as_uri()
 
     png = tmp_path / "map.png"
-    r = _chromium(exe, tmp_path, f"--screenshot={png}", url)
+    r = chromium(exe, tmp_path, f"--screenshot={png}", url)
     assert png.exists(), r.stderr[-2000:]
     im = Image.open(png).convert("RGB")
     assert im.size == (1400, 1000)
@@ -132,7 +108,7 @@ def test_map_renders_offline_in_chromium(moved_map, tmp_path):
     # The catchment palette is visible (a few distinct fill colours, alpha-blended on grey).
     assert sum(1 for n, _ in colours if n > 500) >= 15
 
-    r = _chromium(exe, tmp_path, "--dump-dom", url)
+    r = chromium(exe, tmp_path, "--dump-dom", url)
     dom = r.stdout
     assert "Sundhedsfællesskaber" in dom
     assert "Ballerup: Herlev → Hillerød" in dom

@@ -3,14 +3,12 @@ figures equal to the plan's, Danish/English, and a headless-Chromium render that
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import chromium, chromium_or_skip
 
 from geodata.sites import sites_frame as site_frame
 from maps import render_ems_map, render_house_map
@@ -18,7 +16,6 @@ from maps.akutbiler import response_table
 from maps.common import MODEL_DATA_VERSIONS
 from maps.offline import external_refs
 
-CHROMIUM = "/usr/bin/chromium"
 MAX_BYTES = 3 * 1024 * 1024
 FLEET_NOTE = "Eksisterende akutbiler er en modelleret antagelse, ikke en stationsliste (test)."
 
@@ -221,26 +218,6 @@ def test_ems_map_english(ds, ems, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ browser
-def _chromium_or_skip() -> str:
-    exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is not installed")
-        pytest.skip("chromium not installed")
-    return exe
-
-
-def _chromium(exe: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [
-        exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1400,1000", "--virtual-time-budget=5000",
-        "--proxy-server=127.0.0.1:9",  # force offline: tiles (and any CDN) cannot load
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=90)
-
-
 def _near(colours, rgb, tol: int = 40) -> int:
     """Pixels whose colour is within ``tol`` (max channel difference) of ``rgb``."""
     return sum(n for n, c in colours if max(abs(a - b) for a, b in zip(c, rgb)) <= tol)
@@ -254,17 +231,17 @@ def _blend(hex_colour: str, alpha: float = 0.85, under=(251, 251, 247)) -> tuple
 def _render(path: Path, tmp_path: Path):
     from PIL import Image, ImageStat
 
-    exe = _chromium_or_skip()
+    exe = chromium_or_skip()
     url = path.resolve().as_uri()
     png = tmp_path / "map.png"
-    r = _chromium(exe, tmp_path, f"--screenshot={png}", url)
+    r = chromium(exe, tmp_path, f"--screenshot={png}", url)
     assert png.exists(), r.stderr[-2000:]
     im = Image.open(png).convert("RGB")
     assert im.size == (1400, 1000)
     assert max(ImageStat.Stat(im).stddev) > 20
     colours = im.getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 200
-    dom = _chromium(exe, tmp_path, "--dump-dom", url).stdout
+    dom = chromium(exe, tmp_path, "--dump-dom", url).stdout
     assert "leaflet-control-layers" in dom and "mp-panel" in dom
     return colours, dom
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 import html as _html
 import json
 import math
-import os
 import re
-import shutil
-import subprocess
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from browser import chromium, chromium_or_skip
 
 import pandas as pd
 
@@ -19,7 +16,6 @@ from maps.offline import external_refs
 from maps.sweep_report import render_sweep_report
 from sundhed.sweep import expand, run_sweep
 
-CHROMIUM = "/usr/bin/chromium"
 
 SITES = ["Skagen (T2613731)", "Hirtshals (T2620214)", "Thisted (T2611755)", "Ribe (T2614030)",
          "Nakskov (T2618528)", "Rønne (T2614553)", "Tønder (T2611396)", "Grenaa (T2621215)"]
@@ -258,35 +254,15 @@ def test_errors(sweep, tmp_path):
 
 
 # ------------------------------------------------------------------------- browser
-def _chromium_or_skip() -> str:
-    exe = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is not installed")
-        pytest.skip("chromium not installed")
-    return exe
-
-
-def _chromium(exe: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [
-        exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1300,1800", "--virtual-time-budget=5000",
-        "--proxy-server=127.0.0.1:9",  # force offline: nothing may load from the network
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-
-
 @pytest.mark.browser
 def test_report_renders_in_chromium(report, tmp_path):
     from PIL import Image, ImageStat
 
-    exe = _chromium_or_skip()
+    exe = chromium_or_skip()
     url = report.resolve().as_uri()
 
     png = tmp_path / "report.png"
-    r = _chromium(exe, tmp_path, f"--screenshot={png}", url)
+    r = chromium(exe, tmp_path, f"--screenshot={png}", url, window="1300,1800")
     assert png.exists(), r.stderr[-2000:]
     im = Image.open(png).convert("RGB")
     assert im.size == (1300, 1800)
@@ -298,7 +274,7 @@ def test_report_renders_in_chromium(report, tmp_path):
     for rgb in [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40)]:
         assert px[rgb] > 50, rgb
 
-    dom = _chromium(exe, tmp_path, "--dump-dom", url).stdout
+    dom = chromium(exe, tmp_path, "--dump-dom", url, window="1300,1800").stdout
     assert "<h1>Toy-sweep</h1>" in dom
     assert "Dækning efter (%)" in dom and "Hvor ofte vælges hvert sted" in dom
     assert dom.count('class="lg-item"') == 4 * (len(CHARTED) - 1) + 1
