@@ -208,11 +208,13 @@ def _format(err: ValidationError, path: Path) -> str:
     return "\n".join(lines)
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a TOML or YAML config; raises ConfigError with a printable message."""
-    path = Path(path)
+def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """The raw key table of a config file, with ``extends = "base.toml"`` (a path relative to the file)
+    resolved: the file's keys override the base's, table by table."""
     if not path.exists():
-        raise ConfigError(f"{path}: config file not found")
+        raise ConfigError(f"{path}: config file not found" + (f" (extended by {seen[-1]})" if seen else ""))
+    if path.resolve() in seen:
+        raise ConfigError(f"{path}: 'extends' loops back to itself ({' -> '.join(str(p) for p in seen)})")
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
@@ -224,6 +226,28 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{path}: cannot be parsed: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a table of keys")
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(f"{path}: key 'extends' has value {base!r}: must be the path of a base config file")
+    return _merge(_read_raw(path.parent / base, seen + (path.resolve(),)), data)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML or YAML config; raises ConfigError with a printable message.
+
+    A config may start from another with ``extends = "default.toml"`` (relative to its own folder): a
+    named scenario is then just its overrides on the base."""
+    path = Path(path)
+    data = _read_raw(path)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

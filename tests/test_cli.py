@@ -96,3 +96,34 @@ def test_sweep_cli_records_errors_and_skips_on_rerun(tmp_path, capsys):
     bad = tmp_path / "b.toml"
     bad.write_text("[base]\n[gird]\nx = [1]\n")
     assert main(["sweep", str(bad), "--out", str(out)]) == EXIT_USAGE
+
+
+def test_config_extends_a_base(tmp_path, capsys):
+    (tmp_path / "base.toml").write_text('scenario = "Base"\n[catchments]\nregion_rule = false\nclose = ["Thisted"]\n'
+                                        '[solver]\ntime_limit = 50\n', encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    child = tmp_path / "sub" / "child.toml"
+    child.write_text('extends = "../base.toml"\nscenario = "Child"\n[catchments]\nregion_rule = true\n',
+                     encoding="utf-8")
+    from sundhed.config import load_config
+    cfg = load_config(child)
+    assert cfg.scenario == "Child" and cfg.catchments.region_rule is True
+    assert cfg.catchments.close == ["Thisted"] and cfg.solver.time_limit == 50  # kept from the base
+    assert load_config(tmp_path.parent / tmp_path.name / "base.toml").catchments.region_rule is False
+    # a missing base and a loop are one-line errors
+    child.write_text('extends = "nope.toml"\n', encoding="utf-8")
+    assert main(["solve", str(child), "--no-map"]) == EXIT_USAGE
+    assert "nope.toml: config file not found (extended by" in capsys.readouterr().err
+    child.write_text('extends = "child.toml"\n', encoding="utf-8")
+    assert main(["solve", str(child), "--no-map"]) == EXIT_USAGE
+    assert "loops back" in capsys.readouterr().err
+
+
+def test_shipped_scenarios_are_overrides_on_the_default():
+    from pathlib import Path
+    from sundhed.config import load_config
+    d = Path(__file__).parents[1] / "configs"
+    base = load_config(d / "default.toml")
+    th = load_config(d / "thisted_closes.toml")
+    assert th.catchments.close == ["Thisted"] and th.catchments.objective == base.catchments.objective
+    assert load_config(d / "kl_2023.toml").models == ["catchments", "houses"]
