@@ -492,22 +492,27 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
         mdl.year_budget = pyo.Constraint(mdl.Y, rule=year_rule)
 
     # ---- side rules
-    if min_one_per_catchment:
-        site_c = np.array(inst.site_catchment, dtype=object)
+    def one_house_per_group(name: str, site_group, groups, why) -> None:
+        """Constraint list ``name``: every group (of sites labelled by ``site_group``) without an existing
+        house gets a new one; a group with no affordable candidate raises, naming the rule."""
+        labels = np.asarray(site_group, dtype=object)
         rows = []
-        for c in inst.catchments():
-            sites_c = np.nonzero(site_c == c)[0]
-            if ex_mask[sites_c].any():
+        for g in groups:
+            sites_g = np.nonzero(labels == g)[0]
+            if ex_mask[sites_g].any():
                 continue
-            pairs = [p for j in sites_c for p in by_site.get(int(j), [])]
+            pairs = [p for j in sites_g for p in by_site.get(int(j), [])]
             if not pairs:
-                raise InfeasibleRuleError(
-                    f"min_one_per_catchment: catchment {c!r} has no affordable candidate site and no existing "
-                    f"house", "min_one_per_catchment")
+                raise InfeasibleRuleError(f"{name}: {why(g)}", name)
             rows.append(pairs)
-        mdl.min_one_catchment = pyo.ConstraintList()
+        cons = pyo.ConstraintList()
+        mdl.add_component(name, cons)
         for pairs in rows:
-            mdl.min_one_catchment.add(pyo.quicksum(mdl.build[p] for p in pairs) >= 1)
+            cons.add(pyo.quicksum(mdl.build[p] for p in pairs) >= 1)
+
+    if min_one_per_catchment:
+        one_house_per_group("min_one_per_catchment", inst.site_catchment, inst.catchments(),
+                            lambda c: f"catchment {c!r} has no affordable candidate site and no existing house")
     if min_one_per_uncovered_kommune:
         rows = []
         for k in inst.uncovered_kommuner():
@@ -520,22 +525,10 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
         mdl.min_one_kommune = pyo.ConstraintList()
         for pairs in rows:
             mdl.min_one_kommune.add(pyo.quicksum(mdl.build[p] for p in pairs) >= 1)
-
     if min_one_per_kommune:
-        rows = []
-        for k in sorted({int(c) for c in inst.site_kommune}):
-            sites_k = np.nonzero(np.asarray(inst.site_kommune, dtype=int) == k)[0]
-            if ex_mask[sites_k].any():
-                continue
-            pairs = [p for j in sites_k for p in by_site.get(int(j), [])]
-            if not pairs:
-                raise InfeasibleRuleError(
-                    f"min_one_per_kommune: kommune {k} has no existing house and no affordable candidate site",
-                    "min_one_per_kommune")
-            rows.append(pairs)
-        mdl.min_one_every_kommune = pyo.ConstraintList()
-        for pairs in rows:
-            mdl.min_one_every_kommune.add(pyo.quicksum(mdl.build[p] for p in pairs) >= 1)
+        one_house_per_group("min_one_per_kommune", [int(k) for k in inst.site_kommune],
+                            sorted({int(c) for c in inst.site_kommune}),
+                            lambda k: f"kommune {k} has no existing house and no affordable candidate site")
 
     buildable = np.zeros(m, dtype=bool)
     buildable[list(by_site)] = True
