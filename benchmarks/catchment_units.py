@@ -93,8 +93,8 @@ def unit_edges(xy: np.ndarray, kode: np.ndarray, adjacency: nx.Graph) -> list[tu
 
 def unit_instance(ds, units: str = "points"):
     """The unit-level CatchmentInstance (``units``: ``"points"`` or ``"postcode-like"``)."""
-    from model.catchments import CatchmentInstance
-    from model.national import catchment_instance
+    from sundhed.model.catchments import CatchmentInstance
+    from sundhed.model.national import catchment_instance
 
     kinst = catchment_instance(ds)
     dem = ds.demand
@@ -135,8 +135,8 @@ def unit_instance(ds, units: str = "points"):
 
 
 def solve_timed(inst, time_limit: float) -> tuple[Timing, dict]:
-    from model.catchments import CatchmentRules, build_catchment_model
-    from solvers.highs import SolveOptions, solve_with_highs
+    from sundhed.model.catchments import CatchmentRules, build_catchment_model
+    from sundhed.solvers.highs import SolveOptions, solve_with_highs
     import pyomo.environ as pyo
 
     t0 = time.perf_counter()
@@ -153,8 +153,8 @@ def solve_timed(inst, time_limit: float) -> tuple[Timing, dict]:
 
 
 def run(quick: bool = False, log=print) -> tuple[str, list[dict]]:
-    from geodata.dataset import load_dataset
-    from model.national import catchment_instance
+    from sundhed.geodata.dataset import load_dataset
+    from sundhed.model.national import catchment_instance
 
     ds = load_dataset()
     cases = [("kommuner (national model)", catchment_instance(ds), 600.0)]

@@ -25,7 +25,7 @@ from benchmarks.common import MIP_GAP, TIME_LIMIT_S, Timing, highs_time, objecti
 
 
 def _project_solve(mdl, time_limit: float = TIME_LIMIT_S):
-    from solvers.highs import SolveOptions, solve_with_highs
+    from sundhed.solvers.highs import SolveOptions, solve_with_highs
 
     with highs_time() as hc:
         t0 = time.perf_counter()
@@ -35,9 +35,9 @@ def _project_solve(mdl, time_limit: float = TIME_LIMIT_S):
 
 
 def catchments_national() -> Timing:
-    from geodata.dataset import load_dataset
-    from model.catchments import CatchmentRules, build_catchment_model
-    from model.national import catchment_instance
+    from sundhed.geodata.dataset import load_dataset
+    from sundhed.model.catchments import CatchmentRules, build_catchment_model
+    from sundhed.model.national import catchment_instance
 
     inst = catchment_instance(load_dataset())
     t0 = time.perf_counter()
@@ -48,9 +48,9 @@ def catchments_national() -> Timing:
 
 
 def ems_mclp_national(k: int = 30, T: float = 15.0) -> tuple[Timing, str]:
-    from geodata.dataset import load_dataset
-    from model.akutbiler import build_ems_model
-    from model.national_akutbiler import ems_instance
+    from sundhed.geodata.dataset import load_dataset
+    from sundhed.model.akutbiler import build_ems_model
+    from sundhed.model.national_akutbiler import ems_instance
 
     inst = ems_instance(load_dataset(), existing=[])  # no existing fleet: the plain covering model
     t0 = time.perf_counter()

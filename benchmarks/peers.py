@@ -38,7 +38,7 @@ def time_limit(ri: RandomInstance, kind: str) -> float:
 
 # --------------------------------------------------------------------------------------------- ours
 def _ems_instance(ri: RandomInstance, rows: np.ndarray | None = None):
-    from model.akutbiler import EMSInstance
+    from sundhed.model.akutbiler import EMSInstance
 
     cost = ri.cost if rows is None else ri.cost[rows]
     w = ri.weight if rows is None else ri.weight[rows]
@@ -49,8 +49,8 @@ def _ems_instance(ri: RandomInstance, rows: np.ndarray | None = None):
 
 
 def ours(ri: RandomInstance, kind: str) -> Timing:
-    from model.akutbiler import build_ems_model
-    from solvers.highs import SolveOptions, solve_with_highs
+    from sundhed.model.akutbiler import build_ems_model
+    from sundhed.solvers.highs import SolveOptions, solve_with_highs
     from benchmarks.pmedian import build_pmedian_rules, open_sites, pmedian_value
 
     opts = SolveOptions(time_limit=time_limit(ri, kind), mip_gap=MIP_GAP)

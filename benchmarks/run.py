@@ -34,7 +34,7 @@ def _warm_up(log) -> None:
     from benchmarks.common import install_highs_clock
     from benchmarks.instances import make_instance
     from benchmarks import peers
-    from geodata.dataset import load_dataset
+    from sundhed.geodata.dataset import load_dataset
 
     install_highs_clock()
     t0 = time.perf_counter()

@@ -51,8 +51,8 @@ def region_off_probe(time_limit: float = 120.0) -> dict:
 
 
 def run(quick: bool = False, n: int | None = None, log=print) -> tuple[str, dict]:
-    from geodata.dataset import load_dataset
-    from model.national import catchment_instance
+    from sundhed.geodata.dataset import load_dataset
+    from sundhed.model.national import catchment_instance
     from sundhed.sweep import run_sweep
     from sundhed.tasks import catchment_scenario
 

@@ -35,9 +35,9 @@ def _best_of(f, repeat: int = 3):
 def run(quick: bool = False, log=print) -> tuple[str, dict]:
     import pandas as pd
 
-    from geodata.dataset import load_dataset
-    from geodata.traveltimes import points_frame, travel_times
-    from model.national_akutbiler import candidate_stations
+    from sundhed.geodata.dataset import load_dataset
+    from sundhed.geodata.traveltimes import points_frame, travel_times
+    from sundhed.model.national_akutbiler import candidate_stations
 
     ds = load_dataset()
     src = ds.embedded_source()

@@ -10,8 +10,8 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from geodata.errors import DataError
-from geodata.io import data_path, numeric_column, read_csv_checked
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.io import data_path, numeric_column, read_csv_checked
 
 FERRIES_FILE = data_path("links", "ferries.csv")
 FIXED_LINKS_FILE = data_path("links", "fixed_links.csv")

@@ -5,9 +5,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geodata.adjacency import subgraph_by_types
-from geodata.dataset import Dataset
-from geodata.population import DST_TOTAL_2020
+from sundhed.geodata.adjacency import subgraph_by_types
+from sundhed.geodata.dataset import Dataset
+from sundhed.geodata.population import DST_TOTAL_2020
 
 EXPECTED_KOMMUNER = 98
 EXPECTED_REGIONS = 5

@@ -9,14 +9,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geodata.adjacency import build_adjacency, load_ferries, load_fixed_links
-from geodata.hospitals import load_akutsygehuse, load_table_b1
-from geodata.kommuner import CRS_MAP, load_kommuner
-from geodata.population import (
+from sundhed.geodata.adjacency import build_adjacency, load_ferries, load_fixed_links
+from sundhed.geodata.hospitals import load_akutsygehuse, load_table_b1
+from sundhed.geodata.kommuner import CRS_MAP, load_kommuner
+from sundhed.geodata.population import (
     estimate_elderly, load_population_2020, load_population_2022, regional_age_shares_2022,
 )
-from geodata.towns import build_demand_points, load_towns
-from geodata.traveltimes import (
+from sundhed.geodata.towns import build_demand_points, load_towns
+from sundhed.geodata.traveltimes import (
     DEFAULT_CACHE_DIR, EmbeddedNetworkSource, TravelMatrix, TravelTimeSource, points_frame, travel_times,
 )
 
@@ -107,13 +107,13 @@ def build_dataset(hospital_sites: str = "current") -> Dataset:
     pop = load_population_2020()
     unknown = sorted(set(pop["kode"]) - set(kom["kode"]))
     if unknown:
-        from geodata.errors import DataError
-        from geodata.population import POP_2020_FILE
+        from sundhed.geodata.errors import DataError
+        from sundhed.geodata.population import POP_2020_FILE
         raise DataError(POP_2020_FILE, f"unknown kommune code(s) {unknown}")
     kom = kom.merge(pop[["kode", "befolkning_2020"]], on="kode", how="left", validate="one_to_one")
     if kom["befolkning_2020"].isna().any():
-        from geodata.errors import DataError
-        from geodata.population import POP_2020_FILE
+        from sundhed.geodata.errors import DataError
+        from sundhed.geodata.population import POP_2020_FILE
         raise DataError(POP_2020_FILE, f"no population for kommune code(s) {kom.loc[kom['befolkning_2020'].isna(), 'kode'].tolist()}")
     kom["befolkning_2020"] = kom["befolkning_2020"].astype("int64")
     p22 = load_population_2022(dict(zip(kom["navn"], kom["kode"])))

@@ -4,10 +4,10 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geodata.errors import DataError
-from geodata.io import data_path, numeric_column, read_csv_checked
-from geodata.kommuner import CRS_MAP, CRS_METRIC
-from geodata.names import official_name
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.io import data_path, numeric_column, read_csv_checked
+from sundhed.geodata.kommuner import CRS_MAP, CRS_METRIC
+from sundhed.geodata.names import official_name
 
 AKUT_FILE = data_path("akutsygehuse", "akutsygehuse_21.csv")
 GISCO_FILE = data_path("gisco", "DK_hospitals.csv")

@@ -8,7 +8,7 @@ from typing import Iterable
 import geopandas as gpd
 import pandas as pd
 
-from geodata.errors import DataError
+from sundhed.geodata.errors import DataError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

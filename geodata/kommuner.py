@@ -5,9 +5,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geodata.errors import DataError
-from geodata.io import data_path, numeric_column, read_csv_checked, read_vector_checked
-from geodata.names import BORNHOLM, CHRISTIANSOE, REGION_BY_ISO, official_name
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.io import data_path, numeric_column, read_csv_checked, read_vector_checked
+from sundhed.geodata.names import BORNHOLM, CHRISTIANSOE, REGION_BY_ISO, official_name
 
 #: Projected CRS for distances and areas (ETRS89 / UTM 32N, metres).
 CRS_METRIC = 25832

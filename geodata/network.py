@@ -31,8 +31,8 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.spatial import cKDTree
 
-from geodata.io import data_path, numeric_column, read_vector_checked
-from geodata.kommuner import CRS_MAP, CRS_METRIC
+from sundhed.geodata.io import data_path, numeric_column, read_vector_checked
+from sundhed.geodata.kommuner import CRS_MAP, CRS_METRIC
 
 EDGES_FILE = data_path("osm_skeleton", "dk_highways_edges.geojson")
 NODES_FILE = data_path("osm_skeleton", "dk_highways_nodes.geojson")

@@ -18,8 +18,8 @@ from pyproj import Transformer
 from scipy.sparse import coo_matrix
 from scipy.spatial import cKDTree
 
-from geodata.errors import DataError
-from geodata.traveltimes import TravelMatrix, TravelTimeSource, shortest_path_minutes
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.traveltimes import TravelMatrix, TravelTimeSource, shortest_path_minutes
 
 #: Speeds (km/h) by OSM highway class, used where a way has no usable ``maxspeed``.
 OSM_SPEED_KMH: dict[str, float] = {

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geodata.errors import DataError
-from geodata.io import data_path, numeric_column, read_csv_checked
-from geodata.names import BORNHOLM, CHRISTIANSOE, official_name
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.io import data_path, numeric_column, read_csv_checked
+from sundhed.geodata.names import BORNHOLM, CHRISTIANSOE, official_name
 
 POP_2020_FILE = data_path("ssi", "Municipality_test_pos_2020-11-10.csv")
 POP_2022_FILE = data_path("ssi", "Vaccinationsdaekning_kommune_2022-03-08.csv")

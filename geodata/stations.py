@@ -12,9 +12,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geodata.errors import DataError
-from geodata.io import numeric_column, read_csv_checked
-from geodata.kommuner import CRS_MAP, CRS_METRIC
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.io import numeric_column, read_csv_checked
+from sundhed.geodata.kommuner import CRS_MAP, CRS_METRIC
 
 
 def load_station_list(path: str | Path, kommuner: gpd.GeoDataFrame) -> pd.DataFrame:

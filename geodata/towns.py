@@ -10,9 +10,9 @@ import pandas as pd
 from shapely.geometry import Point
 from shapely.prepared import prep
 
-from geodata.errors import DataError
-from geodata.io import data_path, numeric_column, read_csv_checked
-from geodata.kommuner import CRS_MAP, CRS_METRIC
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.io import data_path, numeric_column, read_csv_checked
+from sundhed.geodata.kommuner import CRS_MAP, CRS_METRIC
 
 log = logging.getLogger(__name__)
 

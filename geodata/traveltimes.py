@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
-from geodata.errors import DataError
+from sundhed.geodata.errors import DataError
 
 #: Directory for cached matrices (override with the SUNDHED_CACHE environment variable).
 DEFAULT_CACHE_DIR = Path(os.environ.get("SUNDHED_CACHE", Path.home() / ".cache" / "sundhed"))
@@ -103,13 +103,13 @@ class EmbeddedNetworkSource(TravelTimeSource):
     name = "embedded"
 
     def __init__(self, kommuner, towns, fixed_links, ferries, ferry_wait_min: float | None = None):
-        from geodata import network
+        from sundhed.geodata import network
 
         self.kommuner, self.towns, self.fixed_links, self.ferries = kommuner, towns, fixed_links, ferries
         self.ferry_wait_min = network.FERRY_WAIT_MIN if ferry_wait_min is None else float(ferry_wait_min)
 
     def fingerprint(self) -> str:
-        from geodata import network
+        from sundhed.geodata import network
 
         blob = json.dumps({
             "v": 3, "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
@@ -123,7 +123,7 @@ class EmbeddedNetworkSource(TravelTimeSource):
         return "embedded:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def network_for(self, points: pd.DataFrame):
-        from geodata.network import build_network
+        from sundhed.geodata.network import build_network
 
         pts = {pid: (x, y) for pid, x, y in zip(points["id"], points["x"], points["y"])}
         return build_network(self.kommuner, self.towns, pts, self.fixed_links, self.ferries,
@@ -167,7 +167,7 @@ class MatrixFileSource(TravelTimeSource):
         return f"file:{self.path.name}:{h}"
 
     def _read(self) -> pd.DataFrame:
-        from geodata.io import numeric_column, read_csv_checked
+        from sundhed.geodata.io import numeric_column, read_csv_checked
 
         if not self.path.exists():
             raise DataError(self.path, "travel-time matrix file not found")

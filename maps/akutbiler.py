@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
+from sundhed.maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
                          fmt_pct, kommune_layers, lookup_sites, notes_block, point_layer, popup_html, radius_px,
                          svg_symbol, swatch, symbol_layer, title_block, write_map)
 
@@ -156,7 +156,7 @@ def _shares_at(plan, inst, T: float) -> pd.DataFrame:
     rep = plan.region_report
     cb, ca = f"before_{T:g}", f"after_{T:g}"
     if cb not in rep.columns or ca not in rep.columns:
-        from solvers.akutbiler import reach_report
+        from sundhed.solvers.akutbiler import reach_report
         rep = reach_report(inst, inst.demand_region, plan.existing, plan.open, [T], "region")
     label = "region" if "region" in rep.columns else rep.columns[0]
     return pd.DataFrame({"region": rep[label].astype(str), "demand": rep["demand"],
@@ -268,7 +268,7 @@ def render_ems_map(ds, inst, plan, out_path, *, stations: pd.DataFrame, title: s
 
     # ---- legend / side panel
     sh = _shares_at(plan, inst, Tcov)
-    from solvers.akutbiler import TOTAL_LABEL
+    from sundhed.solvers.akutbiler import TOTAL_LABEL
     tot = sh[sh["region"] == TOTAL_LABEL]
     regions = sh[sh["region"] != TOTAL_LABEL]
     kind = T["kinds"].get(plan.kind, plan.kind)

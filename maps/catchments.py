@@ -9,8 +9,8 @@ from pathlib import Path
 import folium
 import pandas as pd
 
-from maps.common import DATA_VERSIONS, fmt_int as _fmt_int, fmt_min as _fmt_min, region_borders
-from maps.offline import inline_assets
+from sundhed.maps.common import DATA_VERSIONS, fmt_int as _fmt_int, fmt_min as _fmt_min, region_borders
+from sundhed.maps.offline import inline_assets
 
 # 24 visually distinct colours (Kelly/tab20-like), assigned in hospital order.
 PALETTE = [

@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.template import Template
 
-from maps.offline import inline_assets
+from sundhed.maps.offline import inline_assets
 
 #: Data behind the catchment map.
 DATA_VERSIONS = "DAGI 2014, DST 1.1.2020, Tabel B.1 2019"

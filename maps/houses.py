@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
+from sundhed.maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
                          fmt_pct, kommune_layers, lookup_sites, notes_block, point_layer, popup_html, radius_px,
                          svg_symbol, swatch, symbol_layer, title_block, write_map)
 
@@ -170,7 +170,7 @@ def _default_notes(inst, plan, T: dict) -> list[str]:
     if "capacity" in flags and not flags["capacity"]:
         notes.append(T["uncap_note"])
     try:  # flag the project's assumed house types (costs / capacities) when the instance uses them
-        from model.national_houses import DEFAULT_HOUSE_TYPES
+        from sundhed.model.national_houses import DEFAULT_HOUSE_TYPES
         if tuple(inst.house_types) == tuple(DEFAULT_HOUSE_TYPES):
             notes.append(T["types_note"])
     except Exception:  # pragma: no cover - the note is a nicety

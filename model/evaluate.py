@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from model.catchments import CatchmentInstance, CatchmentRules
+from sundhed.model.catchments import CatchmentInstance, CatchmentRules
 
 
 @dataclass

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geodata.dataset import Dataset
-from geodata.traveltimes import TravelTimeSource, points_frame, travel_times
-from model.catchments import CatchmentInstance
+from sundhed.geodata.dataset import Dataset
+from sundhed.geodata.traveltimes import TravelTimeSource, points_frame, travel_times
+from sundhed.model.catchments import CatchmentInstance
 
 
 def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[dict, ...] = (),
@@ -18,7 +18,7 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
     ``add``: new sites as dicts with ``navn``, ``lat``, ``lon`` (WGS84) and optionally ``region``
     (default: the region of the kommune the site lies in).
     """
-    from geodata.traveltimes import DEFAULT_CACHE_DIR
+    from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR
     import geopandas as gpd
 
     cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir

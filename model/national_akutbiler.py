@@ -28,9 +28,9 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from geodata.dataset import Dataset
-from geodata.traveltimes import TravelTimeSource, points_frame, travel_times
-from model.akutbiler import EMSInstance
+from sundhed.geodata.dataset import Dataset
+from sundhed.geodata.traveltimes import TravelTimeSource, points_frame, travel_times
+from sundhed.model.akutbiler import EMSInstance
 
 #: ``existing="hospitals"``: one unit per akutsygehus site (an assumption; no public station list exists).
 ASSUMED_EXISTING = "one unit per akutsygehus site (assumption)"
@@ -120,7 +120,7 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
     callable); default the Table B.1 catchment of ``ds.baseline``.
     ``source`` / ``cache_dir``: travel-time source (default embedded network) and cache (None = default dir).
     """
-    from geodata.traveltimes import DEFAULT_CACHE_DIR
+    from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR
 
     if weight not in WEIGHTS:
         raise ValueError(f"unknown weight {weight!r}; choose one of {WEIGHTS}")

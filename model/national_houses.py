@@ -12,8 +12,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from geodata.traveltimes import points_frame, travel_times
-from model.houses import KBH_FRB_CAP_MIO_KR, HouseInstance, HouseType, cofinancing_shares
+from sundhed.geodata.traveltimes import points_frame, travel_times
+from sundhed.model.houses import KBH_FRB_CAP_MIO_KR, HouseInstance, HouseType, cofinancing_shares
 
 #: Default house types. ASSUMPTIONS derived from domain.md ("with ~25 % local co-financing the 3 mia. kr.
 #: allow ~25 large complete sundhedshuse and ~100 multi-GP practices"); the costs and capacities are ours,
@@ -61,7 +61,7 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
       the nearest akutsygehus is still sought nationally. None = all of Denmark.
     * ``cache_dir``: travel-time cache (None = the default cache directory).
     """
-    from geodata.traveltimes import DEFAULT_CACHE_DIR
+    from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR
 
     cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir
     if weight not in WEIGHTS:

@@ -2,6 +2,6 @@
 
 Data flow: geodata -> model (pure model builders) -> solvers (HiGHS, extraction) -> maps.
 """
-from solvers.highs import SolveOptions, SolveStats, solve_with_highs, SolverError
+from sundhed.solvers.highs import SolveOptions, SolveStats, solve_with_highs, SolverError
 
 __all__ = ["SolveOptions", "SolveStats", "solve_with_highs", "SolverError"]

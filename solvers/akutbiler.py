@@ -22,10 +22,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from model.akutbiler import (SHARE_TOL, EMSInstance, EMSParams, build_ems_model, chosen_new_units,
+from sundhed.model.akutbiler import (SHARE_TOL, EMSInstance, EMSParams, build_ems_model, chosen_new_units,
                              region_reachable_share, resolve_params)
-from solvers.jsonable import jsonable
-from solvers.highs import SolveOptions, SolveStats, SolverError, solve_with_highs
+from sundhed.solvers.jsonable import jsonable
+from sundhed.solvers.highs import SolveOptions, SolveStats, SolverError, solve_with_highs
 
 _INFEASIBLE = {"infeasible", "infeasibleOrUnbounded"}
 _VALUE_UNITS = {"lscp": "new units", "mclp": "demand covered within T",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from model.houses import MAXMIN_EPSILON, HouseInstance
+from sundhed.model.houses import MAXMIN_EPSILON, HouseInstance
 
 _TOL = 1e-9
 

@@ -6,7 +6,7 @@ import itertools
 import networkx as nx
 import numpy as np
 
-from model.catchments import CatchmentInstance, CatchmentRules, allowed_pairs
+from sundhed.model.catchments import CatchmentInstance, CatchmentRules, allowed_pairs
 
 
 def catchments_objective_terms(inst: CatchmentInstance, rules: CatchmentRules, assignment: dict[int, str]) -> dict[str, float]:

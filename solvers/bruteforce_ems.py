@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from model.akutbiler import SHARE_TOL, EMSInstance, EMSParams, resolve_params
+from sundhed.model.akutbiler import SHARE_TOL, EMSInstance, EMSParams, resolve_params
 
 
 @dataclass(frozen=True)

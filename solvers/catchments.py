@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pyomo.environ as pyo
 
-from model.catchments import (
+from sundhed.model.catchments import (
     OBJECTIVES, CatchmentInstance, CatchmentRules, allowed_pairs, build_catchment_model, extract_assignment,
 )
-from model.evaluate import PlanScore, evaluate_plan
-from solvers.jsonable import jsonable
-from solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
+from sundhed.model.evaluate import PlanScore, evaluate_plan
+from sundhed.solvers.jsonable import jsonable
+from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 
 
 class CatchmentInfeasible(SolverError):

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
-from solvers.jsonable import jsonable
-from solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
+from sundhed.model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
+from sundhed.solvers.jsonable import jsonable
+from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 
 _TOL = 1e-9
 _RULES = ("min_one_per_catchment", "min_one_per_uncovered_kommune", "min_one_per_kommune")

@@ -23,7 +23,7 @@ def _err(msg: str) -> None:
 
 def _render_map(ds, result_dir: Path, scenario: str, config_hash: str, band, exceptions, lang: str) -> Path:
     import pandas as pd
-    from maps.catchments import render_catchment_map
+    from sundhed.maps.catchments import render_catchment_map
 
     table = pd.read_csv(result_dir / "assignment.csv")
     assignment = table.rename(columns={"code": "kode", "travel_minutes": "minutter"})[["kode", "catchment", "minutter"]]
@@ -37,13 +37,13 @@ def _render_model_maps(run, out: Path, lang: str) -> dict[str, Path]:
     paths: dict[str, Path] = {}
     cfg = run.cfg
     if run.houses is not None:
-        from maps.houses import render_house_map
+        from sundhed.maps.houses import render_house_map
 
         paths["houses_map"] = render_house_map(run.ds, run.house_instance, run.houses, out / "houses" / "map.html",
                                                sites=run.house_sites, scenario=cfg.scenario,
                                                config_hash=cfg.hash(), lang=lang)
     if run.ems is not None:
-        from maps.akutbiler import render_ems_map
+        from sundhed.maps.akutbiler import render_ems_map
 
         paths["ems_map"] = render_ems_map(run.ds, run.ems_instance, run.ems, out / "akutbiler" / "map.html",
                                           stations=run.ems_stations, scenario=cfg.scenario,
@@ -70,9 +70,9 @@ def _print_run(run) -> None:
 
 
 def cmd_solve(args) -> int:
-    from solvers.akutbiler import EMSInfeasibleError
-    from solvers.catchments import CatchmentInfeasible
-    from solvers.houses import HousePlanInfeasible
+    from sundhed.solvers.akutbiler import EMSInfeasibleError
+    from sundhed.solvers.catchments import CatchmentInfeasible
+    from sundhed.solvers.houses import HousePlanInfeasible
     from sundhed.config import load_config
     from sundhed.scenario import run_scenario, write_ems, write_houses
 
@@ -114,10 +114,10 @@ def cmd_solve(args) -> int:
 
 def cmd_evaluate(args) -> int:
     import pandas as pd
-    from geodata.dataset import load_dataset
-    from model.catchments import CatchmentRules
-    from model.evaluate import evaluate_plan
-    from model.national import catchment_instance
+    from sundhed.geodata.dataset import load_dataset
+    from sundhed.model.catchments import CatchmentRules
+    from sundhed.model.evaluate import evaluate_plan
+    from sundhed.model.national import catchment_instance
 
     ds = load_dataset()
     inst = catchment_instance(ds)
@@ -153,7 +153,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_map(args) -> int:
-    from geodata.dataset import load_dataset
+    from sundhed.geodata.dataset import load_dataset
 
     d = Path(args.result)
     scen, summary = d / "scenario.json", d / "summary.json"
@@ -214,7 +214,7 @@ def cmd_sweep(args) -> int:
     print(f"computed {a.get('computed')}, skipped {a.get('skipped')} (already done), ok {a.get('ok')}, "
           f"errors {a.get('errors')}; wrote {out / 'results.csv'} and {out / 'results.parquet'}")
     if a.get("ok"):
-        from maps.sweep_report import render_sweep_report
+        from sundhed.maps.sweep_report import render_sweep_report
 
         lang = args.lang or spec.get("base", {}).get("output", {}).get("lang", "da")
         try:
@@ -227,8 +227,8 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_data_check(args) -> int:
-    from geodata.check import CheckFailed, report
-    from geodata.dataset import build_dataset
+    from sundhed.geodata.check import CheckFailed, report
+    from sundhed.geodata.dataset import build_dataset
 
     try:
         print(report(build_dataset(), travel=not args.no_travel))
@@ -288,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from geodata.errors import DataError
+    from sundhed.geodata.errors import DataError
     from sundhed.config import ConfigError
 
     args = build_parser().parse_args(argv)

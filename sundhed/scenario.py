@@ -16,9 +16,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from model.catchments import CatchmentInstance, CatchmentRules
-from solvers.catchments import CatchmentResult, solve_catchments
-from solvers.highs import SolveOptions
+from sundhed.model.catchments import CatchmentInstance, CatchmentRules
+from sundhed.solvers.catchments import CatchmentResult, solve_catchments
+from sundhed.solvers.highs import SolveOptions
 from sundhed.config import Config
 
 
@@ -36,7 +36,7 @@ def _record(cfg: Config, config_file: str | None) -> dict:
 # ------------------------------------------------------------------------------------------- catchments
 def catchment_setup(cfg: Config, ds):
     """The model instance and rules a validated config asks for; unknown names raise ValueError."""
-    from model.national import catchment_instance
+    from sundhed.model.national import catchment_instance
 
     c = cfg.catchments
     inst = catchment_instance(ds, close=tuple(c.close), add=tuple(a.model_dump() for a in c.add))
@@ -90,9 +90,9 @@ def _scope(cfg: Config, ds) -> list[int] | None:
 
 def house_setup(cfg: Config, ds, catchment_of: dict[int, str] | None = None):
     """The sundhedshus instance of ``cfg.houses`` and the frame (id, navn, kode, x, y) of its candidate sites."""
-    from geodata.sites import resolve_site_ids, sites_frame
-    from model.houses import HouseType
-    from model.national_houses import house_instance
+    from sundhed.geodata.sites import resolve_site_ids, sites_frame
+    from sundhed.model.houses import HouseType
+    from sundhed.model.national_houses import house_instance
 
     h = cfg.houses
     types = None if h.house_types is None else [HouseType(t.name, t.cost_mio_kr, t.capacity) for t in h.house_types]
@@ -106,7 +106,7 @@ def house_setup(cfg: Config, ds, catchment_of: dict[int, str] | None = None):
 
 
 def solve_house_config(cfg: Config, inst):
-    from solvers.houses import solve_houses
+    from sundhed.solvers.houses import solve_houses
 
     h = cfg.houses
     return solve_houses(inst, h.objective, _options(cfg), capacity=h.capacity,
@@ -120,9 +120,9 @@ def ems_config_setup(cfg: Config, ds, catchment_of: dict[int, str] | None = None
 
     A relative ``station_list`` path is read relative to ``base_dir`` (the config file's folder) when it is
     not found relative to the working directory."""
-    from geodata.sites import resolve_site_ids
-    from geodata.stations import load_station_list
-    from model.national_akutbiler import ASSUMED_EXISTING, MODELLED_FLEET, ems_setup
+    from sundhed.geodata.sites import resolve_site_ids
+    from sundhed.geodata.stations import load_station_list
+    from sundhed.model.national_akutbiler import ASSUMED_EXISTING, MODELLED_FLEET, ems_setup
 
     a = cfg.akutbiler
     stations = None
@@ -157,7 +157,7 @@ def ems_config_setup(cfg: Config, ds, catchment_of: dict[int, str] | None = None
 
 
 def solve_ems_config(cfg: Config, inst):
-    from solvers.akutbiler import solve_ems
+    from sundhed.solvers.akutbiler import solve_ems
 
     a = cfg.akutbiler
     kw: dict = {"T": a.T, "region_targets": a.region_targets or None, "budget_mio_kr": a.budget_mio_kr}
@@ -226,7 +226,7 @@ class ScenarioRun:
 def run_scenario(cfg: Config, *, ds=None, config_file: str | None = None,
                  log: Callable[[str], None] = lambda s: None) -> ScenarioRun:
     """Run every model of the config's chain. Raises the models' infeasibility errors and ValueError."""
-    from geodata.dataset import load_dataset
+    from sundhed.geodata.dataset import load_dataset
 
     ds = ds if ds is not None else load_dataset(cfg.catchments.hospital_sites)
     run = ScenarioRun(cfg, ds)
@@ -252,7 +252,7 @@ def run_scenario(cfg: Config, *, ds=None, config_file: str | None = None,
 
 
 def _write_json(path: Path, obj) -> Path:
-    from solvers.jsonable import jsonable
+    from sundhed.solvers.jsonable import jsonable
 
     path.write_text(json.dumps(jsonable(obj), ensure_ascii=False, indent=2), encoding="utf-8")
     return path

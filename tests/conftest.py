@@ -9,5 +9,5 @@ os.environ.setdefault("SUNDHED_CACHE", tempfile.mkdtemp(prefix="sundhed-cache-")
 
 @pytest.fixture(scope="session")
 def ds():
-    from geodata.dataset import load_dataset
+    from sundhed.geodata.dataset import load_dataset
     return load_dataset()

@@ -10,10 +10,10 @@ import math
 import numpy as np
 import pytest
 
-from model.akutbiler import EMSInstance, build_ems_model
-from solvers.akutbiler import EMSInfeasibleError, solve_ems
-from solvers.bruteforce_ems import bruteforce_ems, evaluate_plan, iter_new_subsets, lscp_feasible_with
-from model.akutbiler import resolve_params
+from sundhed.model.akutbiler import EMSInstance, build_ems_model
+from sundhed.solvers.akutbiler import EMSInfeasibleError, solve_ems
+from sundhed.solvers.bruteforce_ems import bruteforce_ems, evaluate_plan, iter_new_subsets, lscp_feasible_with
+from sundhed.model.akutbiler import resolve_params
 
 REGIONS = ("Nordjylland", "Midtjylland")
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geodata.errors import DataError
-from geodata.stations import load_station_list
-from model.national_akutbiler import (ASSUMED_EXISTING, MODELLED_FLEET, MODELLED_FLEET_MIN_TOWN_POP,
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.stations import load_station_list
+from sundhed.model.national_akutbiler import (ASSUMED_EXISTING, MODELLED_FLEET, MODELLED_FLEET_MIN_TOWN_POP,
                                       candidate_stations, ems_instance, ems_setup, modelled_fleet_ids)
-from solvers.akutbiler import TOTAL_LABEL, solve_ems
-from solvers.highs import SolveOptions
+from sundhed.solvers.akutbiler import TOTAL_LABEL, solve_ems
+from sundhed.solvers.highs import SolveOptions
 
 OPTS = SolveOptions(mip_gap=1e-6, time_limit=300)
 REGIONS = {"Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland"}

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from model.catchments import CatchmentInstance, CatchmentRules
-from model.evaluate import evaluate_plan
-from solvers.bruteforce_catchments import catchments_bruteforce, catchments_feasible, catchments_objective_terms
-from solvers.catchments import CatchmentInfeasible, solve_catchments
-from solvers.highs import SolveOptions
+from sundhed.model.catchments import CatchmentInstance, CatchmentRules
+from sundhed.model.evaluate import evaluate_plan
+from sundhed.solvers.bruteforce_catchments import catchments_bruteforce, catchments_feasible, catchments_objective_terms
+from sundhed.solvers.catchments import CatchmentInfeasible, solve_catchments
+from sundhed.solvers.highs import SolveOptions
 
 EXACT = SolveOptions(mip_gap=0.0, time_limit=60)
 
@@ -93,7 +93,7 @@ def test_bad_objective_and_hospital_names():
 
 @pytest.fixture(scope="module")
 def national(ds):
-    from model.national import catchment_instance
+    from sundhed.model.national import catchment_instance
     return catchment_instance(ds)
 
 
@@ -133,7 +133,7 @@ def test_national_hard_band_names_bispebjerg(national):
 
 def test_scenario_knobs_close_and_add(ds):
     """Number of catchments is an input: close Thisted (20), add Frederiksberg (22)."""
-    from model.national import catchment_instance
+    from sundhed.model.national import catchment_instance
 
     closed = catchment_instance(ds, close=("Thisted",))
     res = solve_catchments(closed, CatchmentRules(band_exceptions=("Bornholm", "Nykøbing F")), None,

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from maps.offline import external_refs
+from sundhed.maps.offline import external_refs
 from sundhed.cli import EXIT_INFEASIBLE, EXIT_OK, EXIT_USAGE, build_parser, main
 from sundhed.config import Config, load_config
 

@@ -2,11 +2,11 @@
 import networkx as nx
 import pytest
 
-from geodata.adjacency import subgraph_by_types
-from geodata.check import report
-from geodata.errors import DataError
-from geodata.population import DST_TOTAL_2020, load_population_2020
-from geodata.io import data_path
+from sundhed.geodata.adjacency import subgraph_by_types
+from sundhed.geodata.check import report
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.population import DST_TOTAL_2020, load_population_2020
+from sundhed.geodata.io import data_path
 
 
 def test_counts_and_population(ds):
@@ -87,12 +87,12 @@ def test_non_numeric_population_names_file_and_row(tmp_path):
 
 
 def test_corrupt_and_unknown_code(tmp_path):
-    from geodata.kommuner import load_kommuner
+    from sundhed.geodata.kommuner import load_kommuner
     corrupt = tmp_path / "k.geojson"
     corrupt.write_text("{ this is not json")
     with pytest.raises(DataError, match="k.geojson: cannot be read"):
         load_kommuner(corrupt)
-    from geodata.population import load_population_2022
+    from sundhed.geodata.population import load_population_2022
     bad = tmp_path / "p22.csv"
     bad.write_text('"Kommunenavn";"Antal borgere"\nAtlantis;1000\n', encoding="utf-8")
     with pytest.raises(DataError, match=r"p22.csv, row 1: unknown kommune name 'Atlantis'"):

@@ -7,10 +7,10 @@ import time
 import numpy as np
 import pytest
 
-from model.houses import HouseInstance, HouseType, build_house_model
-from solvers.bruteforce import houses_bruteforce, houses_evaluate
-from solvers.highs import SolveOptions
-from solvers.houses import HousePlanInfeasible, solve_houses
+from sundhed.model.houses import HouseInstance, HouseType, build_house_model
+from sundhed.solvers.bruteforce import houses_bruteforce, houses_evaluate
+from sundhed.solvers.highs import SolveOptions
+from sundhed.solvers.houses import HousePlanInfeasible, solve_houses
 
 OPT = SolveOptions(mip_gap=0.0, time_limit=60, threads=1)
 TYPES = (HouseType("praksis", cost_mio_kr=10.0, capacity=40.0), HouseType("sundhedshus", 24.0, 120.0))
@@ -335,7 +335,7 @@ def test_bad_house_type_and_objective():
 def test_changing_thread_count_between_solves():
     """HiGHS sizes one process-wide scheduler at the first solve; asking for another thread count later used to
     end with status 'unknown'. solvers.highs resets the scheduler when the count changes."""
-    from solvers.highs import SolveOptions
+    from sundhed.solvers.highs import SolveOptions
 
     inst = make_instance(8, m=8, existing=[(3, "praksis")])
     values = [solve_houses(inst, "coverage", SolveOptions(threads=t), compute_marginal=False).objective_value
@@ -355,7 +355,7 @@ def test_zero_budget_plan_has_empty_but_typed_new_sites():
 def test_plan_is_the_cheapest_among_optimal_plans(seed, objective):
     """A rich budget: many plans reach the optimum; the returned one spends the least state money (brute force
     over every feasible plan), and the objective is still the optimum."""
-    from solvers.bruteforce import houses_enumerate, houses_plan_feasible
+    from sundhed.solvers.bruteforce import houses_enumerate, houses_plan_feasible
 
     inst = make_instance(seed, m=6, budget=200.0, existing=[(1, "praksis")])
     plan = solve_houses(inst, objective, OPT, compute_marginal=False)

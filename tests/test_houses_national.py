@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.houses import KBH_FRB_CAP_MIO_KR
-from model.national_houses import DEFAULT_HOUSE_TYPES, house_instance
-from solvers.highs import SolveOptions
-from solvers.houses import solve_houses
+from sundhed.model.houses import KBH_FRB_CAP_MIO_KR
+from sundhed.model.national_houses import DEFAULT_HOUSE_TYPES, house_instance
+from sundhed.solvers.highs import SolveOptions
+from sundhed.solvers.houses import solve_houses
 
 OPT = SolveOptions(mip_gap=1e-4, time_limit=300)
 
@@ -98,9 +98,9 @@ def test_bad_input(ds):
 
 def test_chain_catchments_then_houses(ds):
     """A chained solve: Model 1's optimal catchments feed Model 2's equity rule per catchment."""
-    from model.catchments import CatchmentRules
-    from model.national import catchment_instance
-    from solvers.catchments import solve_catchments
+    from sundhed.model.catchments import CatchmentRules
+    from sundhed.model.national import catchment_instance
+    from sundhed.solvers.catchments import solve_catchments
 
     cres = solve_catchments(catchment_instance(ds), CatchmentRules(), None, SolveOptions(time_limit=300))
     inst = house_instance(ds, catchment_of=cres.assignment, budget_mio_kr=3000.0)

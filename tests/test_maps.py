@@ -6,9 +6,9 @@ import re
 import pytest
 from browser import chromium, chromium_or_skip
 
-from geodata.dataset import load_dataset
-from maps import render_catchment_map
-from maps.offline import external_refs, inline_assets
+from sundhed.geodata.dataset import load_dataset
+from sundhed.maps import render_catchment_map
+from sundhed.maps.offline import external_refs, inline_assets
 
 MAX_BYTES = 5 * 1024 * 1024
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from browser import chromium, chromium_or_skip
 
-from geodata.sites import sites_frame as site_frame
-from maps import render_ems_map, render_house_map
-from maps.akutbiler import response_table
-from maps.common import MODEL_DATA_VERSIONS
-from maps.offline import external_refs
+from sundhed.geodata.sites import sites_frame as site_frame
+from sundhed.maps import render_ems_map, render_house_map
+from sundhed.maps.akutbiler import response_table
+from sundhed.maps.common import MODEL_DATA_VERSIONS
+from sundhed.maps.offline import external_refs
 
 MAX_BYTES = 3 * 1024 * 1024
 FLEET_NOTE = "Eksisterende akutbiler er en modelleret antagelse, ikke en stationsliste (test)."
@@ -31,8 +31,8 @@ def _pct_en(share: float) -> str:
 # ------------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
 def houses(ds):
-    from model.national_houses import house_instance
-    from solvers.houses import solve_houses
+    from sundhed.model.national_houses import house_instance
+    from sundhed.solvers.houses import solve_houses
 
     inst = house_instance(ds, budget_mio_kr=600)
     plan = solve_houses(inst, "coverage")
@@ -41,8 +41,8 @@ def houses(ds):
 
 @pytest.fixture(scope="module")
 def ems(ds):
-    from model.national_akutbiler import ems_instance
-    from solvers.akutbiler import solve_ems
+    from sundhed.model.national_akutbiler import ems_instance
+    from sundhed.solvers.akutbiler import solve_ems
 
     inst = ems_instance(ds)
     plan = solve_ems(inst, "mclp", k=12)
@@ -138,8 +138,8 @@ def test_house_map_legend_equals_plan(house_map, houses, ds):
 
 
 def test_house_map_english_and_existing_house(ds, houses, tmp_path):
-    from model.national_houses import house_instance
-    from solvers.houses import solve_houses
+    from sundhed.model.national_houses import house_instance
+    from sundhed.solvers.houses import solve_houses
 
     h = f"H{ds.hospitals['akut_id'].iloc[0]}"
     inst = house_instance(ds, budget_mio_kr=600, existing=[h])
@@ -248,7 +248,7 @@ def _render(path: Path, tmp_path: Path):
 
 @pytest.mark.browser
 def test_house_map_renders_offline_in_chromium(house_map, houses, tmp_path):
-    from maps.houses import COVERED, UNCOVERED
+    from sundhed.maps.houses import COVERED, UNCOVERED
 
     inst, plan, _ = houses
     colours, dom = _render(house_map, tmp_path)
@@ -267,7 +267,7 @@ def test_house_map_renders_offline_in_chromium(house_map, houses, tmp_path):
 
 @pytest.mark.browser
 def test_ems_map_renders_offline_in_chromium(ems_map, ems, tmp_path):
-    from maps.akutbiler import BAND_COLOURS
+    from sundhed.maps.akutbiler import BAND_COLOURS
 
     inst, plan, _ = ems
     colours, dom = _render(ems_map, tmp_path)

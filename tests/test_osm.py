@@ -4,9 +4,9 @@ import pytest
 
 osmium = pytest.importorskip("osmium")
 
-from geodata.errors import DataError
-from geodata.osm import FERRY_WAIT_MIN, OsmPbfSource
-from geodata.traveltimes import points_frame
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.osm import FERRY_WAIT_MIN, OsmPbfSource
+from sundhed.geodata.traveltimes import points_frame
 from pyproj import Transformer
 
 

@@ -12,8 +12,8 @@ from browser import chromium, chromium_or_skip
 
 import pandas as pd
 
-from maps.offline import external_refs
-from maps.sweep_report import render_sweep_report
+from sundhed.maps.offline import external_refs
+from sundhed.maps.sweep_report import render_sweep_report
 from sundhed.sweep import expand, run_sweep
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.errors import DataError
-from geodata.traveltimes import MatrixFileSource, points_frame, travel_times
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.traveltimes import MatrixFileSource, points_frame, travel_times
 
 REF = Path(__file__).parent / "data" / "published_drive_times.csv"
 
