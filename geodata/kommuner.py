@@ -52,3 +52,33 @@ def load_kommuner(path=KOMMUNER_FILE, regions_path=REGIONS_FILE) -> gpd.GeoDataF
     kom["areal_km2"] = kom.geometry.area / 1e6
     kom = kom[["kode", "navn", "region", "areal_km2", "geometry"]].sort_values("kode").reset_index(drop=True)
     return gpd.GeoDataFrame(kom, geometry="geometry", crs=CRS_METRIC)
+
+
+def kommune_codes(kommuner: pd.DataFrame, names) -> tuple[int, ...]:
+    """Codes of kommuner given by official name (e.g. ``"Høje-Taastrup"``), in the given order; ValueError
+    names every unknown one."""
+    code_of = {str(n): int(k) for k, n in zip(kommuner["kode"], kommuner["navn"])}
+    names = [str(n) for n in names]
+    bad = [n for n in names if n not in code_of]
+    if bad:
+        raise ValueError(f"unknown kommune(r) {bad} in config (use official names, e.g. 'Høje-Taastrup')")
+    return tuple(code_of[n] for n in names)
+
+
+def scope_codes(kommuner: pd.DataFrame, regions=(), codes=None) -> set[int]:
+    """The kommune codes a model covers: those of ``regions`` (region names), or ``codes``, or (neither
+    given) all of Denmark. ValueError for an unknown region or code, or an empty scope."""
+    all_codes = {int(k) for k in kommuner["kode"]}
+    if regions:
+        known = set(kommuner["region"])
+        bad = sorted(set(regions) - known)
+        if bad:
+            raise ValueError(f"unknown region(s) {bad}; known: {sorted(known)}")
+        scope = {int(k) for k in kommuner.loc[kommuner["region"].isin(list(regions)), "kode"]}
+        if codes is not None:
+            scope &= {int(k) for k in codes}
+    else:
+        scope = all_codes if codes is None else {int(k) for k in codes}
+    if not scope or not scope <= all_codes:
+        raise ValueError(f"kommuner must be a non-empty set of kommune codes; unknown: {sorted(scope - all_codes)}")
+    return scope

@@ -17,6 +17,15 @@ from sundhed.geodata.io import numeric_column, read_csv_checked
 from sundhed.geodata.kommuner import CRS_MAP, CRS_METRIC
 
 
+def resolve_station_path(path: str | Path, base_dir: str | Path | None = None) -> Path:
+    """``path`` as given when it exists, else relative to ``base_dir`` (a config file's folder) when it exists
+    there; else ``path`` unchanged (so the reader reports it missing)."""
+    p = Path(path)
+    if not p.exists() and base_dir is not None and (Path(base_dir) / p).exists():
+        return Path(base_dir) / p
+    return p
+
+
 def load_station_list(path: str | Path, kommuner: gpd.GeoDataFrame) -> pd.DataFrame:
     """Stations as a frame with ``id``, ``navn``, ``kode`` (kommune), ``kind`` ("station"), ``x``, ``y``
     (EPSG:25832), ``enheder``. Raises :class:`DataError` naming the file and row on a bad cell, a duplicate

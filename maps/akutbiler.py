@@ -2,8 +2,8 @@
 
 Response time = the instance's dispatch delay + drive minutes; pairs whose fastest path uses a ferry never
 count (as in the covering model), so a point reached only over a ferry is shown as "not reachable without a
-ferry". Every figure comes from the :class:`solvers.akutbiler.EMSPlan`, the
-:class:`model.akutbiler.EMSInstance` and the dataset. Population figures are *modelled*.
+ferry". Every figure comes from the :class:`solvers.akutbiler.EMSPlan` (its per-demand response table and
+stations) and the dataset's geometry; no solver or model is called. Population figures are *modelled*.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from sundhed.model.plan import TOTAL_LABEL
 from sundhed.maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
                          fmt_pct, kommune_layers, lookup_sites, notes_block, point_layer, popup_html, radius_px,
                          svg_symbol, swatch, symbol_layer, title_block, write_map)
@@ -120,58 +121,53 @@ def _band(r: float, bands: Sequence[float]) -> int:
     return len(bands)
 
 
-def _response(inst, stations: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Fastest response (minutes, inf = none without ferry) and the index of that station (-1 if none)."""
-    stations = [int(j) for j in stations]
-    n = len(inst.demand_ids)
-    if not stations:
-        return np.full(n, np.inf), np.full(n, -1)
-    resp = np.asarray(inst.response_min(), dtype=float)[:, stations]
-    k = np.argmin(resp, axis=1)
-    best = resp[np.arange(n), k]
-    who = np.where(np.isfinite(best), np.asarray(stations)[k], -1)
-    return best, who
-
-
-def response_table(inst, plan, bands: Sequence[float] = BANDS) -> pd.DataFrame:
-    """Per demand point (instance order): ``demand_id``, ``weight``, ``before_min`` / ``after_min`` (fastest
-    response from the existing / all units after the plan; inf = not reachable without a ferry),
-    ``band_before`` / ``band_after`` (0..len(bands)-1 = within that limit, len(bands) = above the last,
-    -1 = not reachable without a ferry) and ``fastest_after`` (station index, -1 if none)."""
+def response_table(plan, bands: Sequence[float] = BANDS) -> pd.DataFrame:
+    """Per demand point (``plan.demand`` order): ``demand_id``, ``weight``, ``region``, ``before_min`` /
+    ``after_min`` (fastest response from the existing / all units after the plan; inf = not reachable without
+    a ferry), ``band_before`` / ``band_after`` (0..len(bands)-1 = within that limit, len(bands) = above the
+    last, -1 = not reachable without a ferry) and ``fastest_after`` (station id, "" if none)."""
+    if plan.demand is None:
+        raise ValueError("the akutbil plan has no per-demand response table (solve it with solve_ems)")
     bands = tuple(float(b) for b in bands)
-    rb, _ = _response(inst, plan.existing)
-    ra, who = _response(inst, plan.open)
+    d = plan.demand
+    rb = d["before_min"].to_numpy(float)
+    ra = d["after_min"].to_numpy(float)
     return pd.DataFrame({
-        "demand_id": [str(i) for i in inst.demand_ids],
-        "weight": np.asarray(inst.demand_weight, dtype=float),
-        "before_min": rb, "after_min": ra,
+        "demand_id": d["demand_id"].astype(str).tolist(), "weight": d["weight"].to_numpy(float),
+        "region": d["region"].astype(str).tolist(), "before_min": rb, "after_min": ra,
         "band_before": [_band(r, bands) for r in rb], "band_after": [_band(r, bands) for r in ra],
-        "fastest_after": who.astype(int),
+        "fastest_after": d["fastest_after"].fillna("").astype(str).tolist(),
     })
 
 
-def _shares_at(plan, inst, T: float) -> pd.DataFrame:
+def _shares_at(plan, T: float) -> pd.DataFrame:
     """Region rows (+ the total row) with ``before``/``after`` shares within ``T`` from ``plan.region_report``
-    (recomputed with the solver's own ``reach_report`` if the plan was reported for other thresholds)."""
+    (or from the plan's per-demand response table if the plan was reported for other thresholds)."""
     rep = plan.region_report
     cb, ca = f"before_{T:g}", f"after_{T:g}"
-    if cb not in rep.columns or ca not in rep.columns:
-        from sundhed.solvers.akutbiler import reach_report
-        rep = reach_report(inst, inst.demand_region, plan.existing, plan.open, [T], "region")
-    label = "region" if "region" in rep.columns else rep.columns[0]
-    return pd.DataFrame({"region": rep[label].astype(str), "demand": rep["demand"],
-                         "before": rep[cb], "after": rep[ca]})
+    if cb in rep.columns and ca in rep.columns:
+        label = "region" if "region" in rep.columns else rep.columns[0]
+        return pd.DataFrame({"region": rep[label].astype(str), "demand": rep["demand"],
+                             "before": rep[cb], "after": rep[ca]})
+    r = response_table(plan)
+    rows = []
+    for g in [*dict.fromkeys(r["region"]), TOTAL_LABEL]:
+        sel = r if g == TOTAL_LABEL else r[r["region"] == g]
+        tot = float(sel["weight"].sum())
+        share = (lambda col: float(sel.loc[sel[col] <= T + _TOL, "weight"].sum()) / tot if tot > 0 else float("nan"))
+        rows.append({"region": g, "demand": tot, "before": share("before_min"), "after": share("after_min")})
+    return pd.DataFrame(rows)
 
 
-def render_ems_map(ds, inst, plan, out_path, *, stations: pd.DataFrame, title: str | None = None,
+def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, title: str | None = None,
                    scenario: str = "", config_hash: str = "", lang: str = "da", notes: Sequence[str] = (),
                    data_versions: str | None = None, bands: Sequence[float] = BANDS) -> Path:
     """Write a self-contained (offline) Leaflet map of an akutbil plan and return its path.
 
-    ``inst``: the :class:`model.akutbiler.EMSInstance`; ``plan``: its :class:`solvers.akutbiler.EMSPlan`.
+    ``plan``: a :class:`solvers.akutbiler.EMSPlan` (solved, or read back from its folder); nothing is re-solved.
     ``stations``: columns ``id``, ``navn``, ``x``, ``y`` (EPSG:25832), optionally ``kode``, for at least every
-    existing and new station (e.g. :func:`model.national_akutbiler.candidate_stations` or
-    :func:`geodata.sites.sites_frame`). ``notes``: legend lines, e.g. that the existing fleet is an assumption.
+    existing and new station (default: ``plan.stations``). ``notes``: legend lines, e.g. that the existing
+    fleet is an assumption.
     ``bands``: upper limits (minutes) of the colour bands (default 5, 10, 15).
     """
     T = check_lang(lang, TEXTS)
@@ -187,23 +183,25 @@ def render_ems_map(ds, inst, plan, out_path, *, stations: pd.DataFrame, title: s
     kom_navn = dict(zip(kom["kode"].astype(int), kom["navn"]))
 
     # ---- stations (looked up by id)
-    sid = [str(s) for s in inst.station_ids]
-    ex_idx = [int(j) for j in plan.existing]
-    new_idx = [int(j) for j in plan.new]
-    loc = lookup_sites(stations, [sid[j] for j in dict.fromkeys(ex_idx + new_idx)], "stations").set_index("id")
+    stations = plan.stations if stations is None else stations
+    if stations is None:
+        raise ValueError("no station locations: give stations= or a plan with stations (EMSPlan.with_stations)")
+    ex_ids = [str(i) for i in plan.existing_station_ids]
+    new_ids = [str(i) for i in plan.new_station_ids]
+    loc = lookup_sites(stations, list(dict.fromkeys(ex_ids + new_ids)), "stations").set_index("id")
 
     # ---- demand points and response times
-    resp = response_table(inst, plan, bands)
-    rb, ra, who_a = resp["before_min"].to_numpy(), resp["after_min"].to_numpy(), resp["fastest_after"].to_numpy()
+    resp = response_table(plan, bands)
+    rb, ra, who_a = resp["before_min"].to_numpy(), resp["after_min"].to_numpy(), resp["fastest_after"].tolist()
     ids = resp["demand_id"].tolist()
     pts = ds.demand.assign(punkt_id=ds.demand["punkt_id"].astype(str)).set_index("punkt_id")
     missing = sorted(set(ids) - set(pts.index))
     if missing:
         raise ValueError(f"instance demand ids not in ds.demand: {missing[:10]}")
     geo = pts.loc[ids]
-    w = np.asarray(inst.demand_weight, dtype=float)
+    w = resp["weight"].to_numpy(float)
     dem = gpd.GeoDataFrame({"navn": list(geo["navn"]), "kode": geo["kode"].astype(int).to_numpy(),
-                            "region": [str(r) for r in inst.demand_region], "weight": w},
+                            "region": resp["region"].tolist(), "weight": w},
                            geometry=list(geo.geometry), crs=ds.demand.crs)
     band_colour = {i: c for i, c in enumerate(colours)}
     band_colour[len(bands)] = OVER_COLOUR
@@ -218,7 +216,7 @@ def render_ems_map(ds, inst, plan, out_path, *, stations: pd.DataFrame, title: s
     dem["p_weight"] = [fmt_int(v, lang) for v in w]
     dem["p_rb"] = [fmt_min(v, lang) if np.isfinite(v) else T["no_ferry"] for v in rb]
     dem["p_ra"] = [fmt_min(v, lang) if np.isfinite(v) else T["no_ferry"] for v in ra]
-    dem["p_who"] = [esc(str(loc.loc[sid[j], "navn"])) if j >= 0 and sid[j] in loc.index else "–" for j in who_a]
+    dem["p_who"] = [esc(str(loc.loc[j, "navn"])) if j and j in loc.index else "–" for j in who_a]
     dem4326 = dem.to_crs(4326)
 
     # ---- map
@@ -237,11 +235,11 @@ def render_ems_map(ds, inst, plan, out_path, *, stations: pd.DataFrame, title: s
         return esc(kom_navn.get(int(k), str(k))) if k is not None and pd.notna(k) else ""
 
     ex_svg = svg_symbol("square", EXISTING_COLOUR, EX_SIZE)
-    ex_rows = [loc.loc[sid[j]] for j in ex_idx]
-    ex_popups = [popup_html(f"{esc(str(s['navn']))} <span style='color:#666'>({esc(sid[j])})</span>",
-                        [(T["kommune"], kommune_of(s))] if kommune_of(s) else [], T["existing_unit"])
-                 for j, s in zip(ex_idx, ex_rows)]
-    symbol_layer(T["layer_existing"].format(n=len(ex_idx)), [s["lat"] for s in ex_rows],
+    ex_rows = [loc.loc[j] for j in ex_ids]
+    ex_popups = [popup_html(f"{esc(str(s['navn']))} <span style='color:#666'>({esc(j)})</span>",
+                            [(T["kommune"], kommune_of(s))] if kommune_of(s) else [], T["existing_unit"])
+                 for j, s in zip(ex_ids, ex_rows)]
+    symbol_layer(T["layer_existing"].format(n=len(ex_ids)), [s["lat"] for s in ex_rows],
                  [s["lon"] for s in ex_rows], ex_svg, EX_SIZE, tooltips=[esc(str(s["navn"])) for s in ex_rows],
                  popups=ex_popups, z=500).add_to(m)
 
@@ -249,33 +247,32 @@ def render_ems_map(ds, inst, plan, out_path, *, stations: pd.DataFrame, title: s
     marg["station_id"] = marg["station_id"].astype(str)
     marg = marg.drop_duplicates("station_id").set_index("station_id")
     new_svg = svg_symbol("star", NEW_COLOUR, NEW_SIZE)
-    new_rows = [loc.loc[sid[j]] for j in new_idx]
+    new_rows = [loc.loc[j] for j in new_ids]
     new_popups = []
-    for j, s in zip(new_idx, new_rows):
+    for j, s in zip(new_ids, new_rows):
         rows = [(T["kommune"], kommune_of(s))] if kommune_of(s) else []
-        if sid[j] in marg.index:
-            r = marg.loc[sid[j]]
+        if j in marg.index:
+            r = marg.loc[j]
             rows += [(T["rank"], fmt_int(r["greedy_rank"], lang)),
                      (T["gain"].format(T=tcov), f"{fmt_int(r['greedy_gain'], lang)} {T['inh']}"),
                      (T["removal"].format(T=tcov), f"{fmt_int(r['removal_value'], lang)} {T['inh']}")]
             if pd.notna(r.get("cost_mio_kr")):
                 rows.append((T["cost"], f"{fmt_num(r['cost_mio_kr'], lang)} {T['mio']}"))
-        new_popups.append(popup_html(f"{esc(str(s['navn']))} <span style='color:#666'>({esc(sid[j])})</span>",
-                                 rows, f"<b>{T['new_unit']}</b>", T["inh_note"]))
-    symbol_layer(T["layer_new"].format(n=len(new_idx)), [s["lat"] for s in new_rows],
+        new_popups.append(popup_html(f"{esc(str(s['navn']))} <span style='color:#666'>({esc(j)})</span>",
+                                     rows, f"<b>{T['new_unit']}</b>", T["inh_note"]))
+    symbol_layer(T["layer_new"].format(n=len(new_ids)), [s["lat"] for s in new_rows],
                  [s["lon"] for s in new_rows], new_svg, NEW_SIZE, tooltips=[esc(str(s["navn"])) for s in new_rows],
                  popups=new_popups, z=1000, glow=True).add_to(m)
 
     # ---- legend / side panel
-    sh = _shares_at(plan, inst, Tcov)
-    from sundhed.solvers.akutbiler import TOTAL_LABEL
+    sh = _shares_at(plan, Tcov)
     tot = sh[sh["region"] == TOTAL_LABEL]
     regions = sh[sh["region"] != TOTAL_LABEL]
     kind = T["kinds"].get(plan.kind, plan.kind)
     parts = [title_block(title, T, scenario=scenario, config_hash=config_hash,
                          data_versions=data_versions or MODEL_DATA_VERSIONS,
-                         extra=[T["model_line"].format(kind=esc(kind), T=tcov, n=len(new_idx),
-                                                       d=_g(float(inst.delay_min), lang))])]
+                         extra=[T["model_line"].format(kind=esc(kind), T=tcov, n=len(new_ids),
+                                                       d=_g(float(plan.delay_min), lang))])]
     parts.append(f"<div class='mp-h'>{T['share_h'].format(T=tcov)}</div>")
     if len(tot):
         t0 = tot.iloc[0]
@@ -309,9 +306,9 @@ def render_ems_map(ds, inst, plan, out_path, *, stations: pd.DataFrame, title: s
     parts.append(
         f"<div class='mp-h'>{T['stations']}</div><table>"
         f"<tr><td style='width:26px'><span class='mp-sym'>{svg_symbol('square', EXISTING_COLOUR, EX_SIZE)}</span></td>"
-        f"<td>{T['existing']}</td><td class='mp-num'>{fmt_int(len(ex_idx), lang)}</td></tr>"
+        f"<td>{T['existing']}</td><td class='mp-num'>{fmt_int(len(ex_ids), lang)}</td></tr>"
         f"<tr><td><span class='mp-sym mp-glow'>{svg_symbol('star', NEW_COLOUR, 22)}</span></td>"
-        f"<td>{T['new']}</td><td class='mp-num'><b>{fmt_int(len(new_idx), lang)}</b></td></tr></table>")
+        f"<td>{T['new']}</td><td class='mp-num'><b>{fmt_int(len(new_ids), lang)}</b></td></tr></table>")
 
-    parts.append(notes_block([*notes, *getattr(plan, "notes", []), T["modelled_note"], T["ferry_note"]], T))
+    parts.append(notes_block([*notes, T["modelled_note"], T["ferry_note"]], T))
     return write_map(m, "".join(parts), title, out_path)

@@ -317,3 +317,13 @@ def render_catchment_map(
     html = inline_assets(m.get_root().render())
     out_path.write_text(html, encoding="utf-8")
     return out_path
+
+
+def render_catchment_plan(ds, plan, out_path, *, scenario: str, config_hash: str = "", lang: str = "da",
+                          title: str = "Sundhedsfællesskaber") -> Path:
+    """:func:`render_catchment_map` of a catchment plan (:class:`solvers.catchments.CatchmentResult`, solved
+    or read back from its folder): its per-kommune table, band and exceptions, against Table B.1."""
+    return render_catchment_map(ds, plan.score.per_kommune[["kode", "catchment", "minutter"]], out_path,
+                                title=title, scenario=scenario, config_hash=config_hash,
+                                band=plan.band or (0, 10**9), exceptions=tuple(plan.band_exceptions),
+                                baseline=ds.baseline, lang=lang)

@@ -1,7 +1,7 @@
 """Offline HTML map of a sundhedshus plan (Model 2): chosen sites by type, existing houses, coverage.
 
-Every figure comes from the :class:`solvers.houses.HousePlan`, the :class:`model.houses.HouseInstance` and
-the dataset; nothing is invented. Population figures are *modelled* (kommune totals spread over demand
+Every figure comes from the :class:`solvers.houses.HousePlan` and the dataset's geometry; nothing is invented
+and no solver or model is called. Population figures are *modelled* (kommune totals spread over demand
 points) and are labelled so.
 """
 
@@ -24,7 +24,7 @@ UNCOVERED = "#d7191c"    # red
 EXISTING = "#444444"
 HOSPITAL = "#111111"
 HOSP_SIZE = 15
-#: (shape, colour, size px) per house type, in ``inst.house_types`` order.
+#: (shape, colour, size px) per house type, in ``plan.house_types`` order.
 TYPE_STYLES = [("square", "#7b3294", 20), ("diamond", "#1b7837", 17), ("triangle", "#e66101", 17),
                ("circle", "#8c510a", 15), ("star", "#c51b7d", 19)]
 
@@ -164,32 +164,35 @@ def _share(num: float, den: float) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def _default_notes(inst, plan, T: dict) -> list[str]:
+def _default_notes(plan, T: dict) -> list[str]:
     notes = [T["modelled_note"]]
     flags = getattr(plan, "flags", None) or {}
     if "capacity" in flags and not flags["capacity"]:
         notes.append(T["uncap_note"])
     try:  # flag the project's assumed house types (costs / capacities) when the instance uses them
         from sundhed.model.national_houses import DEFAULT_HOUSE_TYPES
-        if tuple(inst.house_types) == tuple(DEFAULT_HOUSE_TYPES):
+        if tuple(plan.house_types) == tuple(DEFAULT_HOUSE_TYPES):
             notes.append(T["types_note"])
     except Exception:  # pragma: no cover - the note is a nicety
         pass
     return notes
 
 
-def render_house_map(ds, inst, plan, out_path, *, sites: pd.DataFrame, title: str | None = None,
+def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, title: str | None = None,
                      scenario: str = "", config_hash: str = "", lang: str = "da",
                      notes: Sequence[str] = (), data_versions: str | None = None) -> Path:
     """Write a self-contained (offline) Leaflet map of a sundhedshus plan and return its path.
 
-    ``inst``: the :class:`model.houses.HouseInstance`; ``plan``: its :class:`solvers.houses.HousePlan`.
-    ``sites``: columns ``id``, ``navn``, ``x``, ``y`` (EPSG:25832) for at least every site in the plan (see
-    :func:`geodata.sites.sites_frame`). ``notes``: extra lines for the legend (assumptions etc.); the plan's
+    ``plan``: a :class:`solvers.houses.HousePlan` (solved, or read back from its folder); nothing is re-solved.
+    ``sites``: columns ``id``, ``navn``, ``x``, ``y`` (EPSG:25832) for at least every site in the plan
+    (default: ``plan.sites``; see :func:`geodata.sites.sites_frame`). ``notes``: extra lines for the legend (assumptions etc.); the plan's
     own notes and the modelled-population note are always shown. ``lang``: ``"da"`` or ``"en"``.
     """
     T = check_lang(lang, TEXTS)
-    Tmin = float(inst.coverage_minutes)
+    Tmin = float(plan.coverage_minutes)
+    sites = plan.sites if sites is None else sites
+    if sites is None:
+        raise ValueError("no site locations: give sites= or a plan with sites (HousePlan.with_sites)")
     tmin = fmt_num(Tmin, lang, 0) if float(Tmin).is_integer() else fmt_num(Tmin, lang, 1)
     title = title or T["title"]
 
@@ -258,11 +261,11 @@ def render_house_map(ds, inst, plan, out_path, *, sites: pd.DataFrame, title: st
     chosen = plan.chosen_sites.copy()
     chosen["site_id"] = chosen["site_id"].astype(str)
     loc = lookup_sites(sites, chosen["site_id"].tolist(), "sites").set_index("id")
-    type_names = [t.name for t in inst.house_types]
+    type_names = [t.name for t in plan.house_types]
     extra_types = [t for t in dict.fromkeys(chosen["type"]) if t not in type_names]
     type_names += extra_types
     style = {t: TYPE_STYLES[i % len(TYPE_STYLES)] for i, t in enumerate(type_names)}
-    type_cost = {t.name: t.cost_mio_kr for t in inst.house_types}
+    type_cost = {t.name: t.cost_mio_kr for t in plan.house_types}
     show_cap = bool(getattr(plan, "flags", {}).get("capacity"))
 
     assigned = {}
@@ -375,5 +378,5 @@ def render_house_map(ds, inst, plan, out_path, *, sites: pd.DataFrame, title: st
                         f"<td class='mp-num'><b>{fmt_pct(v['share_after'], lang)}</b></td></tr>")
         parts.append(f"<div class='mp-h'>{T['lowest']}</div><table>{''.join(crow)}</table>")
 
-    parts.append(notes_block([*notes, *getattr(plan, "notes", []), *_default_notes(inst, plan, T)], T))
+    parts.append(notes_block([*notes, *getattr(plan, "notes", []), *_default_notes(plan, T)], T))
     return write_map(m, "".join(parts), title, out_path)

@@ -409,6 +409,12 @@ def build_ems_model(inst: EMSInstance, kind: str, *, T: float = 15.0, k: int | N
     p = resolve_params(inst, kind, T=T, k=k, target_share=target_share, busy_fraction=busy_fraction, T1=T1,
                        T2=T2, alpha=alpha, region_targets=region_targets, budget_mio_kr=budget_mio_kr,
                        t2_penalty=t2_penalty)
+    return build_ems_params_model(inst, p)
+
+
+def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel:
+    """:func:`build_ems_model` for parameters already checked by :func:`resolve_params`."""
+    kind = p.kind
     w = inst.demand_weight
     is_ex = inst.existing_mask
     new_idx = inst.new_candidates

@@ -1,15 +1,19 @@
 """Build model instances from the national dataset (geodata -> model)."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Mapping, Sequence
+
 import pandas as pd
 
 from sundhed.geodata.dataset import Dataset
-from sundhed.geodata.traveltimes import TravelTimeSource, points_frame, travel_times
-from sundhed.model.catchments import CatchmentInstance
+from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, TravelTimeSource, points_frame, travel_times
+from sundhed.model.catchments import CatchmentInstance, CatchmentRules
 
 
 def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[dict, ...] = (),
-                       source: TravelTimeSource | None = None, cache_dir=None) -> CatchmentInstance:
+                       source: TravelTimeSource | None = None,
+                       cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> CatchmentInstance:
     """The 98-kommune instance: population 1 Jan 2020, population-weighted minutes from the demand
     points of each kommune to each akutsygehus, adjacency over land, bridges and ferries, Table B.1
     as baseline.
@@ -17,11 +21,10 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
     ``close``: hospital short names to remove (their baseline kommuner then have no baseline).
     ``add``: new sites as dicts with ``navn``, ``lat``, ``lon`` (WGS84) and optionally ``region``
     (default: the region of the kommune the site lies in).
+    ``cache_dir``: travel-time cache folder (None = no cache, as in :func:`geodata.traveltimes.travel_times`).
     """
-    from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR
     import geopandas as gpd
 
-    cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir
     hosp = ds.hospitals
     unknown = [c for c in close if c not in set(hosp["navn"])]
     if unknown:
@@ -62,3 +65,29 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
         baseline=base,
         names=dict(zip(kom["kode"].astype(int), kom["navn"])),
     )
+
+
+def catchment_rules(inst: CatchmentInstance, *, region_rule: bool = True,
+                    band: tuple[float, float] | None = (200_000, 400_000), band_hard: bool = False,
+                    band_exceptions: Sequence[str] = ("Bornholm", "Thisted", "Nykøbing F"),
+                    fixed: Mapping[str, str] | None = None,
+                    forbidden: Sequence[tuple[str, str]] = ()) -> CatchmentRules:
+    """:class:`model.catchments.CatchmentRules` with kommuner and akutsygehuse given by name, as in config
+    files (``fixed``: kommune name -> akutsygehus; ``forbidden``: (kommune, akutsygehus) pairs). Unknown names
+    raise ValueError naming them."""
+    code_of = {v: k for k, v in inst.names.items()}
+
+    def code(name: str) -> int:
+        if name not in code_of:
+            raise ValueError(f"unknown kommune {name!r} in config (use official names, e.g. 'Høje-Taastrup')")
+        return code_of[name]
+
+    def hosp(name: str) -> str:
+        if name not in inst.hospitals:
+            raise ValueError(f"unknown akutsygehus {name!r} in config; known: {', '.join(inst.hospitals)}")
+        return name
+
+    return CatchmentRules(
+        region_rule=region_rule, band=tuple(band) if band else None, band_hard=band_hard,
+        band_exceptions=tuple(band_exceptions), fixed={code(k): hosp(h) for k, h in (fixed or {}).items()},
+        forbidden=tuple((code(k), hosp(h)) for k, h in forbidden))

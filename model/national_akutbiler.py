@@ -23,13 +23,17 @@ akutsygehus) is the old, much thinner assumption. Real data replace both: ``stat
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from sundhed.geodata.dataset import Dataset
-from sundhed.geodata.traveltimes import TravelTimeSource, points_frame, travel_times
+from sundhed.geodata.kommuner import scope_codes
+from sundhed.geodata.sites import resolve_site_ids
+from sundhed.geodata.stations import load_station_list, resolve_station_path
+from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, TravelTimeSource, points_frame, travel_times
 from sundhed.model.akutbiler import EMSInstance
 
 #: ``existing="hospitals"``: one unit per akutsygehus site (an assumption; no public station list exists).
@@ -88,10 +92,11 @@ def _catchments(ds: Dataset, codes: np.ndarray, catchment_of) -> np.ndarray:
 
 
 def ems_instance(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequence[str] = "modelled",
-                 station_list: pd.DataFrame | None = None, delay_min: float = 3.0, weight: str = "population",
+                 station_list: pd.DataFrame | str | Path | None = None, delay_min: float = 3.0,
+                 weight: str = "population",
                  catchment_of: Mapping[int, str] | pd.DataFrame | Callable[[int], str] | None = None,
                  source: TravelTimeSource | None = None, kommuner: Sequence[int] | None = None,
-                 cache_dir=None) -> EMSInstance:
+                 cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> EMSInstance:
     """The national akutbil covering instance (demand points x candidate stations, minutes); the arguments
     are those of :func:`ems_setup`, which also returns the candidate-station frame (for maps)."""
     return ems_setup(ds, min_town_pop=min_town_pop, existing=existing, station_list=station_list,
@@ -100,10 +105,13 @@ def ems_instance(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Seq
 
 
 def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequence[str] = "modelled",
-              station_list: pd.DataFrame | None = None, delay_min: float = 3.0, weight: str = "population",
+              station_list: pd.DataFrame | str | Path | None = None, delay_min: float = 3.0,
+              weight: str = "population",
               catchment_of: Mapping[int, str] | pd.DataFrame | Callable[[int], str] | None = None,
               source: TravelTimeSource | None = None, kommuner: Sequence[int] | None = None,
-              cache_dir=None) -> tuple[EMSInstance, pd.DataFrame]:
+              regions: Sequence[str] = (), unit_cost_mio_kr: float | None = None,
+              base_dir: str | Path | None = None,
+              cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> tuple[EMSInstance, pd.DataFrame]:
     """The national akutbil covering instance and its candidate stations (frame of :func:`candidate_stations`,
     in the instance's station order). ``kommuner``: restrict demand points and candidate stations to these
     kommune codes (e.g. one region's; the modelled fleet is cut to them too); None = all of Denmark.
@@ -112,16 +120,19 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
     ``existing``: ``"modelled"`` (default) = :data:`MODELLED_FLEET`, a modelled, calibrated set of station
     sites (**not data**, see the module docstring); ``"hospitals"`` = one unit per akutsygehus (an
     assumption); ``"stations"`` = exactly the rows of ``station_list``; or a list of candidate ids
-    (``"T<geonameid>"`` / ``"H<akut_id>"`` / station-list ids). An unknown id raises ValueError.
-    ``station_list``: real stations (:func:`geodata.stations.load_station_list`), added as candidates.
+    (``"T<geonameid>"`` / ``"H<akut_id>"`` / station-list ids) or town names. An unknown id raises ValueError.
+    ``station_list``: real stations, added as candidates: a frame of :func:`geodata.stations.load_station_list`
+    or the path of its CSV (a relative path not found from the working directory is read relative to
+    ``base_dir``, e.g. the config file's folder).
     ``delay_min``: dispatch + turnout minutes added to every drive.
     ``weight``: ``"population"`` (modelled inhabitants) or ``"elderly"`` (inhabitants x kommune 65+ share).
     ``catchment_of``: kommune code -> reporting catchment (mapping, DataFrame with ``kode``/``catchment``, or
     callable); default the Table B.1 catchment of ``ds.baseline``.
-    ``source`` / ``cache_dir``: travel-time source (default embedded network) and cache (None = default dir).
+    ``kommuner`` / ``regions``: kommune codes, or region names, the model covers (neither = all Denmark).
+    ``unit_cost_mio_kr``: yearly cost of one new unit at every station (mio. kr.; None = no costs).
+    ``source`` / ``cache_dir``: travel-time source (default embedded network) and cache folder (None = no
+    cache, as in :func:`geodata.traveltimes.travel_times`).
     """
-    from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR
-
     if weight not in WEIGHTS:
         raise ValueError(f"unknown weight {weight!r}; choose one of {WEIGHTS}")
     try:
@@ -130,12 +141,12 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
         raise ValueError(f"min_town_pop must be a number of inhabitants, got {min_town_pop!r}") from None
     if not np.isfinite(min_pop) or min_pop < 0:
         raise ValueError(f"min_town_pop must be a finite, non-negative number, got {min_town_pop}")
-    cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir
-
-    codes_dk = {int(k) for k in ds.kommuner["kode"]}
-    scope = codes_dk if kommuner is None else {int(k) for k in kommuner}
-    if not scope or not scope <= codes_dk:
-        raise ValueError(f"kommuner must be a non-empty set of kommune codes; unknown: {sorted(scope - codes_dk)}")
+    if station_list is not None and not isinstance(station_list, pd.DataFrame):
+        station_list = load_station_list(resolve_station_path(station_list, base_dir), ds.kommuner)
+    if not isinstance(existing, str):
+        extra = tuple(station_list["id"]) if station_list is not None else ()
+        existing = resolve_site_ids(ds, existing, extra_ids=extra, what="existing station")
+    scope = scope_codes(ds.kommuner, regions, kommuner)
     fleet = modelled_fleet_ids(ds) if isinstance(existing, str) and existing == "modelled" else []
     include = fleet if isinstance(existing, str) else [str(e) for e in existing]
     st = candidate_stations(ds, min_pop, station_list, include=include)
@@ -180,5 +191,28 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
     inst = EMSInstance(
         demand_ids=dem["punkt_id"].to_numpy(object), demand_weight=w, demand_region=region,
         demand_catchment=_catchments(ds, codes, catchment_of), station_ids=np.array(ids, dtype=object),
-        drive_min=tm.minutes, uses_ferry=tm.uses_ferry, existing=ex, delay_min=delay_min)
+        drive_min=tm.minutes, uses_ferry=tm.uses_ferry, existing=ex, delay_min=delay_min,
+        unit_cost_mio_kr=None if unit_cost_mio_kr is None else np.full(len(ids), float(unit_cost_mio_kr)))
     return inst, st
+
+
+def fleet_notes(existing: str | Sequence[str], station_list: str | Path | pd.DataFrame | None, n_existing: int,
+                delay_min: float) -> dict[str, list[str]]:
+    """Report lines (``{"da": [...], "en": [...]}``) saying what the existing fleet is and how response time
+    is counted, for maps and ``summary.json``."""
+    key = existing if isinstance(existing, str) else "list"
+    name = station_list if isinstance(station_list, (str, Path)) else "(frame)"
+    fleet_da = {"modelled": "modellerede stationssteder (ikke en stationsliste): alle akutsygehuse, hver kommunes "
+                            "største by og alle byer med mindst 2.000 indbyggere; kalibreret til de offentliggjorte "
+                            "15-minutters andele i Nordjylland (ca. 89 %) og Hovedstaden (98 %)",
+                "hospitals": "én enhed ved hvert akutsygehus (en antagelse)",
+                "stations": f"stationslisten {name}",
+                "list": "stationer angivet i konfigurationen"}[key]
+    fleet_en = {"modelled": MODELLED_FLEET, "hospitals": ASSUMED_EXISTING,
+                "stations": f"station list {name}", "list": "stations given in the config"}[key]
+    return {"da": [f"Eksisterende beredskab: {fleet_da} ({n_existing} steder).",
+                   f"Responstid = {delay_min:g} min alarmering og udrykning + køretid på det indbyggede "
+                   "vejnet; en tur, der kræver færge, tæller aldrig."],
+            "en": [f"Existing fleet: {fleet_en} ({n_existing} sites).",
+                   f"Response time = {delay_min:g} min dispatch and turnout + drive time on the embedded "
+                   "network; a drive that needs a ferry never counts."]}

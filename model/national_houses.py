@@ -6,13 +6,15 @@ embedded road/ferry network (``ds.embedded_source()``), cached like every other 
 """
 from __future__ import annotations
 
-import math
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from sundhed.geodata.traveltimes import points_frame, travel_times
+from sundhed.geodata.kommuner import kommune_codes, scope_codes
+from sundhed.geodata.sites import resolve_site_ids, sites_frame
+from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, points_frame, travel_times
 from sundhed.model.houses import KBH_FRB_CAP_MIO_KR, HouseInstance, HouseType, cofinancing_shares
 
 #: Default house types. ASSUMPTIONS derived from domain.md ("with ~25 % local co-financing the 3 mia. kr.
@@ -37,13 +39,15 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
                    house_types: Sequence[HouseType] | None = None, budget_mio_kr: float = 3000.0,
                    coverage_minutes: float = 20.0, weight: str = "population",
                    catchment_of: dict[int, str] | None = None, existing: Sequence[str] = (),
-                   weak_kommuner: tuple[int, ...] = (), cap_kbh_frb: bool = True,
-                   kommuner: Sequence[int] | None = None, cache_dir=None) -> HouseInstance:
+                   weak_kommuner: Sequence[int | str] = (), cap_kbh_frb: bool = True,
+                   kommuner: Sequence[int] | None = None, regions: Sequence[str] = (),
+                   cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> HouseInstance:
     """The national sundhedshus instance.
 
     * Candidates: GeoNames towns with ``geonames_befolkning >= min_town_pop`` (ids ``T<geonameid>``) plus,
       if ``include_hospital_sites``, the akutsygehus sites (ids ``H<akut_id>``). A town named in
-      ``existing`` is added as a candidate even if it is below ``min_town_pop``.
+      ``existing`` is added as a candidate even if it is below ``min_town_pop``. ``existing`` holds town
+      names (e.g. ``"Skagen"``) or ids; see :func:`geodata.sites.resolve_site_ids`.
     * ``travel_min``: minutes demand point x candidate on the embedded network (ferries allowed).
     * ``hospital_min``: minutes to the nearest akutsygehus (min over ``ds.demand_to_hospitals()``).
     * ``demand_catchment``: ``catchment_of[kommune code]`` (default: Table B.1, ``ds.baseline``).
@@ -53,33 +57,29 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
       points; not observed per point).
     * Money in mio. kr.: ``budget_mio_kr`` caps state spend; co-financing 25 % (10 % for ``weak_kommuner``,
       see :func:`model.houses.cofinancing_shares`); ``cap_kbh_frb`` adds the 150 mio. kr. cap for
-      København + Frederiksberg.
+      København + Frederiksberg. ``weak_kommuner``: kommune codes or official names. The budget is checked
+      once, by :class:`model.houses.HouseInstance`.
     * ``existing``: candidate ids fixed open as "stort sundhedshus" (or the first type if no type has that
       name); unknown ids raise ValueError.
     * ``house_types``: default :data:`DEFAULT_HOUSE_TYPES` (assumptions, see there).
-    * ``kommuner``: restrict demand points and candidate sites to these kommune codes (e.g. one region's);
-      the nearest akutsygehus is still sought nationally. None = all of Denmark.
-    * ``cache_dir``: travel-time cache (None = the default cache directory).
+    * ``kommuner`` / ``regions``: restrict demand points and candidate sites to these kommune codes or to the
+      kommuner of these regions; the nearest akutsygehus is still sought nationally. Neither = all Denmark.
+    * ``cache_dir``: travel-time cache folder (None = no cache, as in :func:`geodata.traveltimes.travel_times`).
     """
-    from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR
-
-    cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir
     if weight not in WEIGHTS:
         raise ValueError(f"unknown weight {weight!r}; choose one of {WEIGHTS}")
-    if not isinstance(budget_mio_kr, (int, float)) or not math.isfinite(budget_mio_kr) or budget_mio_kr < 0:
-        raise ValueError(f"budget_mio_kr must be a finite number >= 0 mio. kr., got {budget_mio_kr!r}")
     if not isinstance(min_town_pop, (int, float)) or min_town_pop < 0:
         raise ValueError(f"min_town_pop must be >= 0, got {min_town_pop!r}")
     types = tuple(DEFAULT_HOUSE_TYPES if house_types is None else house_types)
     if isinstance(existing, str):
         existing = [existing]
-    existing = [str(e) for e in existing]
+    existing = resolve_site_ids(ds, existing, what="existing sundhedshus")
+    weak_names = [k for k in weak_kommuner if isinstance(k, str)]
+    weak = tuple(int(k) for k in weak_kommuner if not isinstance(k, str)) + kommune_codes(ds.kommuner, weak_names)
 
     kom = ds.kommuner
     codes_dk = set(int(k) for k in kom["kode"])
-    scope = codes_dk if kommuner is None else {int(k) for k in kommuner}
-    if not scope or not scope <= codes_dk:
-        raise ValueError(f"kommuner must be a non-empty set of kommune codes; unknown: {sorted(scope - codes_dk)}")
+    scope = scope_codes(kom, regions, kommuner)
     in_scope = ds.demand["kode"].astype(int).isin(scope).to_numpy()
 
     # ---- candidate sites
@@ -152,7 +152,7 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
     if missing:
         raise ValueError(f"catchment_of has no catchment for kommune(r) {missing[:10]}")
 
-    unknown_weak = sorted(set(int(k) for k in weak_kommuner) - codes_dk)
+    unknown_weak = sorted(set(weak) - codes_dk)
     if unknown_weak:
         raise ValueError(f"weak_kommuner contains unknown kommune codes {unknown_weak}")
     ex_type = next((t.name for t in types if t.name == "stort sundhedshus"), types[0].name)
@@ -166,9 +166,16 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
         travel_min=travel,
         hospital_min=hospital_min,
         house_types=types,
-        cofinancing_share=cofinancing_shares(sorted(codes_dk), weak=weak_kommuner),
+        cofinancing_share=cofinancing_shares(sorted(codes_dk), weak=weak),
         budget_mio_kr=float(budget_mio_kr),
         group_caps_mio_kr=dict(KBH_FRB_CAP_MIO_KR) if cap_kbh_frb else {},
         existing=[(e, ex_type) for e in existing],
         coverage_minutes=coverage_minutes,
     )
+
+
+def house_setup(ds, **kw) -> tuple[HouseInstance, pd.DataFrame]:
+    """:func:`house_instance` (same arguments) and the frame (``id``, ``navn``, ``kode``, ``x``, ``y``) of its
+    candidate sites, in the instance's site order (for the plan's names and the map)."""
+    inst = house_instance(ds, **kw)
+    return inst, sites_frame(ds, inst.site_ids)

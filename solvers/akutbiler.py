@@ -15,23 +15,24 @@ Demand is in calls or inhabitants, times in minutes, money in mio. kr.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Sequence
+from pathlib import Path
+from typing import ClassVar, Sequence
 
 import numpy as np
 import pandas as pd
 
-from sundhed.model.akutbiler import (SHARE_TOL, EMSInstance, EMSParams, build_ems_model, chosen_new_units,
-                             region_reachable_share, resolve_params)
-from sundhed.solvers.jsonable import jsonable
+from sundhed.model.akutbiler import (SHARE_TOL, EMSInstance, EMSParams, build_ems_params_model,
+                                     chosen_new_units, region_reachable_share, resolve_params)
+from sundhed.model.plan import TOTAL_LABEL, Metric, jsonable, read_summary, read_table, write_plan_files
 from sundhed.solvers.highs import SolveOptions, SolveStats, SolverError, solve_with_highs
 
 _INFEASIBLE = {"infeasible", "infeasibleOrUnbounded"}
 _VALUE_UNITS = {"lscp": "new units", "mclp": "demand covered within T",
                 "mexclp": "expected demand covered within T (busy units)",
                 "dsm": "demand covered at least twice within T1 (minus t2_penalty x demand outside T2)"}
-TOTAL_LABEL = "(total)"
 
 
 class EMSInfeasibleError(SolverError):
@@ -77,11 +78,115 @@ class EMSPlan:
     catchment_report: pd.DataFrame
     marginal: pd.DataFrame
     extra: dict = field(default_factory=dict)
+    existing_station_ids: list = field(default_factory=list)
+    delay_min: float = 0.0
+    #: per demand point: demand_id, weight, region, catchment, before_min / after_min (fastest response from
+    #: the existing / all units, minutes; inf = not reachable without a ferry), fastest_after (station id, "")
+    demand: pd.DataFrame | None = None
+    #: id, navn, kode, x, y (EPSG:25832) of every open station (set by :meth:`with_stations`)
+    stations: pd.DataFrame | None = None
+    report_notes: dict[str, list[str]] = field(default_factory=dict)
+    config: dict = field(default_factory=dict)
+
+    model: ClassVar[str] = "akutbiler"
 
     @property
     def open(self) -> list[int]:
         """All stations with a unit after the plan (existing + new), sorted indices."""
         return sorted(set(self.existing) | set(self.new))
+
+    @property
+    def open_station_ids(self) -> list:
+        """Ids of the existing stations, then of the new ones."""
+        return list(dict.fromkeys([*self.existing_station_ids, *self.new_station_ids]))
+
+    def with_stations(self, frame: pd.DataFrame, notes: dict[str, list[str]] | None = None,
+                      config: dict | None = None) -> "EMSPlan":
+        """This plan with the names and coordinates of its open stations from ``frame`` (``id``, ``navn``,
+        ``kode``, ``x``, ``y``), report notes per language and the config record."""
+        ids = self.open_station_ids
+        f = frame.assign(id=frame["id"].astype(str)).drop_duplicates("id").set_index("id")
+        missing = [i for i in map(str, ids) if i not in f.index]
+        if missing:
+            raise ValueError(f"station frame lacks plan station(s) {missing[:10]}")
+        st = f.loc[[str(i) for i in ids], ["navn", "kode", "x", "y"]].reset_index()
+        return dataclasses.replace(self, stations=st, report_notes=dict(notes or self.report_notes),
+                                   config=dict(config) if config is not None else self.config)
+
+    # ------------------------------------------------------------------------------------- Plan protocol
+    def new_units_table(self) -> pd.DataFrame:
+        """``marginal`` with the station name (third column) when the stations are known."""
+        t = self.marginal.copy()
+        if self.stations is not None:
+            t.insert(2, "navn", t["station_id"].astype(str).map(self.stations.set_index("id")["navn"]))
+        return t
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``new_units``, ``regions``, ``catchments``, ``demand`` (response per demand point), ``stations``."""
+        t = {"new_units": self.new_units_table(), "regions": self.region_report,
+             "catchments": self.catchment_report}
+        if self.demand is not None:
+            t["demand"] = self.demand
+        if self.stations is not None:
+            t["stations"] = self.stations
+        return t
+
+    def metrics(self) -> list[Metric]:
+        names = ({} if self.stations is None else
+                 dict(zip(self.stations["id"].astype(str), self.stations["navn"].astype(str))))
+        tot = self.total_demand
+        T = int(round(self.params.T))
+        out = [
+            Metric("ems_status", self.stats.status, "", "Løserstatus (akutbiler)", "Solver status (akutbiler)"),
+            Metric("share_before", self.covered_before / tot if tot else None, "share",
+                   f"Andel inden for {T} min før", f"Share within {T} min before"),
+            Metric("share_after", self.covered_after / tot if tot else None, "share",
+                   f"Andel inden for {T} min efter", f"Share within {T} min after"),
+            Metric("new_units", len(self.new), "", "Nye enheder", "New units"),
+            Metric("units_cost_mio_kr", self.cost_mio_kr, "mio. kr. a year", "Udgift til nye enheder (pr. år)",
+                   "Cost of new units (a year)"),
+            Metric("new_sites", [f"{names.get(str(i), i)} ({i})" for i in self.new_station_ids], "",
+                   "Nye stationer", "New stations"),
+        ]
+        col = f"after_{T}"
+        if col in self.region_report:
+            for reg, v in zip(self.region_report["region"], self.region_report[col]):
+                if reg != TOTAL_LABEL:
+                    out.append(Metric(f"share_after_{reg}", float(v), "share", f"{reg}: andel efter",
+                                      f"{reg}: share after"))
+        return out
+
+    def summary(self) -> dict:
+        return {"model": self.model, **self.to_dict(), "notes": self.report_notes, "config": self.config}
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """``new_units.csv`` (with names and marginal coverage), ``regions.csv``, ``catchments.csv``,
+        ``demand.csv``, ``stations.csv`` and ``summary.json`` in ``out_dir``."""
+        return write_plan_files(out_dir, self.tables(), self.summary())
+
+    @classmethod
+    def read(cls, out_dir: str | Path) -> "EMSPlan":
+        """The plan :meth:`write` stored in ``out_dir`` (no solve)."""
+        s = read_summary(out_dir, cls.model)
+        marg = read_table(out_dir, "new_units", ("station_id", "navn"))
+        d = Path(out_dir)
+        demand = (read_table(d, "demand", ("demand_id", "region", "catchment", "fastest_after"))
+                  if (d / "demand.csv").exists() else None)
+        stations = read_table(d, "stations", ("id", "navn")) if (d / "stations.csv").exists() else None
+        return cls(
+            kind=s["kind"], params=EMSParams(**s["params"]), stats=SolveStats.from_dict(s["stats"]),
+            existing=[int(j) for j in s["existing"]], new=[int(j) for j in s["new"]],
+            new_station_ids=list(s["new_station_ids"]), value=float(s["value"]), value_units=s["value_units"],
+            total_demand=float(s["total_demand"]), covered_before=float(s["covered_before"]),
+            covered_after=float(s["covered_after"]), cost_mio_kr=s.get("cost_mio_kr"),
+            unreachable_ids=list(s.get("unreachable_ids") or []),
+            unreachable_weight=float(s.get("unreachable_weight") or 0.0),
+            region_report=read_table(d, "regions", ("region",)),
+            catchment_report=read_table(d, "catchments", ("catchment",)),
+            marginal=marg.drop(columns=[c for c in ("navn",) if c in marg.columns]),
+            extra=dict(s.get("extra") or {}), existing_station_ids=list(s.get("existing_station_ids") or []),
+            delay_min=float(s.get("delay_min") or 0.0), demand=demand, stations=stations,
+            report_notes=dict(s.get("notes") or {}), config=dict(s.get("config") or {}))
 
     def to_dict(self) -> dict:
         """JSON-safe summary (NaN / inf become None)."""
@@ -107,6 +212,8 @@ class EMSPlan:
             "catchment_report": self.catchment_report.to_dict(orient="records"),
             "marginal": self.marginal.to_dict(orient="records"),
             "extra": self.extra,
+            "existing_station_ids": self.existing_station_ids,
+            "delay_min": self.delay_min,
         })
 
     def to_json(self, **kw) -> str:
@@ -219,8 +326,7 @@ def _limits_text(p: EMSParams) -> str:
 
 
 def _solve_params(inst: EMSInstance, p: EMSParams, options: SolveOptions | None):
-    kw = {k: v for k, v in p.to_dict().items() if k != "kind"}
-    mdl = build_ems_model(inst, p.kind, **kw)
+    mdl = build_ems_params_model(inst, p)
     return mdl, solve_with_highs(mdl, options)
 
 
@@ -316,16 +422,22 @@ def _diagnose(inst: EMSInstance, p: EMSParams, options: SolveOptions | None, err
 
 
 # ----------------------------------------------------------------------------------------------- solve
-def solve_ems(inst: EMSInstance, kind: str = "mclp", options: SolveOptions | None = None, *,
+def solve_ems(inst: EMSInstance, kind: str | EMSParams = "mclp", options: SolveOptions | None = None, *,
               thresholds: Sequence[float] = (5.0, 10.0, 15.0), **kw) -> EMSPlan:
     """Solve the akutbil model ``kind`` (``"lscp"``, ``"mclp"``, ``"mexclp"``, ``"dsm"``) and report the plan.
 
     ``kw`` are the model arguments of :func:`model.akutbiler.build_ems_model` (``T``, ``k``,
     ``target_share``, ``busy_fraction``, ``T1``, ``T2``, ``alpha``, ``region_targets``, ``budget_mio_kr``,
     ``t2_penalty``). ``thresholds``: minutes for the before/after reach shares in the reports.
+    ``kind`` may also be resolved :class:`model.akutbiler.EMSParams` (then ``kw`` must be empty).
     Raises ValueError on bad input, :class:`EMSInfeasibleError` when no placement meets the rules.
     """
-    p = resolve_params(inst, kind, **kw)
+    if isinstance(kind, EMSParams):
+        if kw:
+            raise TypeError(f"solve_ems: model arguments {sorted(kw)} given together with EMSParams")
+        p = kind
+    else:
+        p = resolve_params(inst, kind, **kw)
     if p.region_targets:
         reach = region_reachable_share(inst, p.T)
         over = {r: {"target": t, "best_share": reach[r]} for r, t in p.region_targets.items()
@@ -382,4 +494,26 @@ def _make_plan(inst: EMSInstance, p: EMSParams, stats: SolveStats, new: list[int
         unreachable_ids=inst.demand_ids[~reach].tolist(), unreachable_weight=float(inst.demand_weight[~reach].sum()),
         region_report=reach_report(inst, inst.demand_region, ex, after, thresholds, "region"),
         catchment_report=reach_report(inst, inst.demand_catchment, ex, after, thresholds, "catchment"),
-        marginal=marginal_report(inst, new, p.T), extra=extra)
+        marginal=marginal_report(inst, new, p.T), extra=extra,
+        existing_station_ids=[inst.station_ids[j] for j in ex], delay_min=float(inst.delay_min),
+        demand=response_frame(inst, ex, after))
+
+
+def response_frame(inst: EMSInstance, before: Sequence[int], after: Sequence[int]) -> pd.DataFrame:
+    """Per demand point (instance order) the fastest response (minutes; inf = not reachable without a ferry)
+    from the ``before`` and ``after`` stations, and the id of the fastest station after ("" if none)."""
+    n = inst.n_demand
+    rb = best_response_min(inst, before)
+    after = [int(j) for j in after]
+    if after:
+        resp = inst.response_min()[:, after]
+        k = np.argmin(resp, axis=1)
+        ra = resp[np.arange(n), k]
+        who = [str(inst.station_ids[after[kk]]) if np.isfinite(r) else "" for kk, r in zip(k, ra)]
+    else:
+        ra, who = np.full(n, np.inf), [""] * n
+    return pd.DataFrame({"demand_id": [str(i) for i in inst.demand_ids],
+                         "weight": np.asarray(inst.demand_weight, dtype=float),
+                         "region": [str(r) for r in inst.demand_region],
+                         "catchment": [str(c) for c in inst.demand_catchment],
+                         "before_min": rb, "after_min": ra, "fastest_after": who})

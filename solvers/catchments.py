@@ -3,10 +3,11 @@ infeasible settings, and tidy outputs (CSV per kommune + JSON summary)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -14,6 +15,7 @@ from sundhed.model.catchments import (
     OBJECTIVES, CatchmentInstance, CatchmentRules, allowed_pairs, build_catchment_model, extract_assignment,
 )
 from sundhed.model.evaluate import PlanScore, evaluate_plan
+from sundhed.model.plan import Metric, read_summary, read_table, write_plan_files
 from sundhed.solvers.jsonable import jsonable
 from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 
@@ -27,13 +29,27 @@ class CatchmentInfeasible(SolverError):
         self.catchments = catchments
 
 
+#: assignment.csv columns (English, documented) <- PlanScore.per_kommune columns (Danish, as evaluate prints)
+_CSV_NAMES = {"navn": "kommune", "kode": "code", "befolkning": "population", "minutter": "travel_minutes"}
+_CSV_COLUMNS = ["kommune", "code", "catchment", "region", "population", "travel_minutes", "moved", "baseline"]
+
+
 @dataclass
 class CatchmentResult:
+    """A solved catchment plan (implements :class:`sundhed.model.plan.Plan`).
+
+    ``band`` / ``band_exceptions``: the population band (inhabitants) and the exempt catchments the plan was
+    scored against, so a map drawn from the stored plan shows the same band status."""
+
+    model: ClassVar[str] = "catchments"
+
     assignment: dict[int, str]
     score: PlanScore
     stats: list[SolveStats]
     objective: dict[str, float]
     config: dict = field(default_factory=dict)
+    band: tuple[float, float] | None = (200_000, 400_000)
+    band_exceptions: tuple[str, ...] = ("Bornholm", "Thisted", "Nykøbing F")
 
     @property
     def final_stats(self) -> SolveStats:
@@ -41,9 +57,25 @@ class CatchmentResult:
 
     def kommune_table(self) -> pd.DataFrame:
         """Tidy table: kommune, code, catchment, region, population, travel minutes, moved."""
-        t = self.score.per_kommune.rename(columns={"navn": "kommune", "kode": "code", "befolkning": "population",
-                                                   "minutter": "travel_minutes"})
-        return t[["kommune", "code", "catchment", "region", "population", "travel_minutes", "moved", "baseline"]]
+        return self.score.per_kommune.rename(columns=_CSV_NAMES)[_CSV_COLUMNS]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``assignment`` (one row per kommune) and ``catchments`` (one row per akutsygehus)."""
+        return {"assignment": self.kommune_table(), "catchments": self.score.per_catchment}
+
+    def metrics(self) -> list[Metric]:
+        s, sc = self.final_stats, self.score
+        return [
+            Metric("status", s.status, "", "Løserstatus", "Solver status"),
+            Metric("gap", s.gap, "share", "Optimalitetsgab", "Optimality gap"),
+            Metric("runtime_s", sum(x.runtime_s for x in self.stats), "s", "Løsetid", "Solve time"),
+            Metric("catchments", len(sc.per_catchment), "", "Sundhedsfællesskaber", "Catchments"),
+            Metric("mean_minutes", sc.mean_minutes, "min", "Gns. rejsetid", "Mean travel time"),
+            Metric("max_minutes", sc.max_minutes, "min", "Længste rejsetid", "Longest travel time"),
+            Metric("moves", sc.moves, "", "Kommuner flyttet fra tabel B.1", "Kommuner moved from Table B.1"),
+            Metric("outside_band", len(sc.band_violations), "", "Uden for befolkningsbåndet",
+                   "Outside the population band"),
+        ]
 
     def summary(self) -> dict:
         s = self.final_stats
@@ -54,19 +86,38 @@ class CatchmentResult:
             "runtime_s": round(sum(x.runtime_s for x in self.stats), 3),
             "solves": [x.to_dict() for x in self.stats],
             "metrics": self.score.summary(),
+            "band": list(self.band) if self.band is not None else None,
+            "band_exceptions": list(self.band_exceptions),
             "config": self.config,
         }
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write ``assignment.csv``, ``catchments.csv`` and ``summary.json`` into ``out_dir``."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {"assignment": out / "assignment.csv", "catchments": out / "catchments.csv",
-                 "summary": out / "summary.json"}
-        self.kommune_table().to_csv(paths["assignment"], index=False)
-        self.score.per_catchment.to_csv(paths["catchments"], index=False)
-        paths["summary"].write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False, default=str))
-        return paths
+        return write_plan_files(out_dir, self.tables(), self.summary())
+
+    @classmethod
+    def read(cls, out_dir: str | Path) -> "CatchmentResult":
+        """The plan :meth:`write` stored in ``out_dir`` (scores restored from the tables, no solve)."""
+        s = read_summary(out_dir, "catchments")
+        pk = read_table(out_dir, "assignment", ("kommune", "catchment", "region", "baseline"))
+        pk = pk.rename(columns={v: k for k, v in _CSV_NAMES.items()})
+        pk["baseline"] = pk["baseline"].replace("", None)
+        pc = read_table(out_dir, "catchments", ("catchment", "region", "band_status"))
+        m = s.get("metrics", {})
+        score = PlanScore(
+            per_catchment=pc, per_kommune=pk,
+            mean_minutes=float(np.average(pk["minutter"], weights=pk["befolkning"])),
+            max_minutes=float(pk["minutter"].max()), moves=int(pk["moved"].sum()),
+            band_violations=list(m.get("outside_band", [])), disconnected=list(m.get("disconnected", [])),
+            region_breaks=list(m.get("region_breaks", [])))
+        band = s.get("band", (200_000, 400_000))
+        return cls(assignment=dict(zip(pk["kode"].astype(int), pk["catchment"].astype(str))), score=score,
+                   stats=[SolveStats.from_dict(x) for x in s.get("solves", [])] or
+                   [SolveStats(str(s.get("status")), bool(s.get("optimal")), float("nan"), float("nan"),
+                               float("nan"), 0.0)],
+                   objective=dict(s.get("objective") or {}), config=dict(s.get("config") or {}),
+                   band=tuple(band) if band is not None else None,
+                   band_exceptions=tuple(s.get("band_exceptions", ())))
 
 
 def _solve_once(inst, rules, weights, options, bounds=()):
@@ -155,5 +206,6 @@ def solve_catchments(inst: CatchmentInstance, rules: CatchmentRules | None = Non
     score = evaluate_plan(inst, assignment, rules)
     values = {n: float(pyo.value(m.term[n])) for n in OBJECTIVES if n != "moves" or inst.baseline}
     cfg = config if config is not None else {"rules": jsonable(dataclasses.asdict(rules)), "objective": objective}
-    return CatchmentResult(assignment, score, stats, values, cfg)
+    return CatchmentResult(assignment, score, stats, values, cfg, band=rules.band,
+                           band_exceptions=tuple(rules.band_exceptions))
 

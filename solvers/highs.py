@@ -51,6 +51,15 @@ class SolveStats:
                 d[k] = None
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "SolveStats":
+        """Inverse of :meth:`to_dict` (None read back as NaN)."""
+        nan = float("nan")
+        return cls(status=str(d["status"]), optimal=bool(d["optimal"]),
+                   objective=nan if d.get("objective") is None else float(d["objective"]),
+                   bound=nan if d.get("bound") is None else float(d["bound"]),
+                   gap=nan if d.get("gap") is None else float(d["gap"]), runtime_s=float(d.get("runtime_s") or 0.0))
+
 
 _OK = {TerminationCondition.optimal, TerminationCondition.maxTimeLimit,
        TerminationCondition.maxIterations, TerminationCondition.objectiveLimit,

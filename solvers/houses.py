@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from sundhed.model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
+from sundhed.model.houses import OBJECTIVES, HouseInstance, HouseType, InfeasibleRuleError, build_house_model
+from sundhed.model.plan import Metric, read_summary, read_table, write_plan_files
 from sundhed.solvers.jsonable import jsonable
 from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 
@@ -74,11 +77,100 @@ class HousePlan:
     marginal_value_per_mio_kr: float | None = None
     marginal_delta_mio_kr: float | None = None
     notes: list[str] = field(default_factory=list)
+    coverage_minutes: float = 20.0
+    house_types: tuple[HouseType, ...] = ()
+    sites: pd.DataFrame | None = None
+    config: dict = field(default_factory=dict)
+
+    model: ClassVar[str] = "houses"
 
     @property
     def new_sites(self) -> pd.DataFrame:
         """Only the houses to build."""
         return self.chosen_sites[~self.chosen_sites["existing"].astype(bool)]  # bool even when empty
+
+    def with_sites(self, frame: pd.DataFrame, config: dict | None = None) -> "HousePlan":
+        """This plan with the names and coordinates (``id``, ``navn``, ``kode``, ``x``, ``y`` in EPSG:25832) of
+        its sites taken from ``frame`` (e.g. :func:`sundhed.geodata.sites.sites_frame`), and the config record."""
+        ids = set(self.chosen_sites["site_id"].astype(str))
+        f = frame[frame["id"].astype(str).isin(ids)][["id", "navn", "kode", "x", "y"]].reset_index(drop=True)
+        missing = sorted(ids - set(f["id"].astype(str)))
+        if missing:
+            raise ValueError(f"site frame lacks plan site(s) {missing[:10]}")
+        return dataclasses.replace(self, sites=f, config=dict(config) if config is not None else self.config)
+
+    # ------------------------------------------------------------------------------------- Plan protocol
+    def sites_table(self) -> pd.DataFrame:
+        """``chosen_sites`` with ``navn`` (second column) and ``x``, ``y`` (EPSG:25832) when the sites are known."""
+        t = self.chosen_sites.copy()
+        if self.sites is not None:
+            loc = self.sites.assign(id=self.sites["id"].astype(str)).set_index("id")
+            t.insert(1, "navn", t["site_id"].astype(str).map(loc["navn"]))
+            t["x"] = t["site_id"].astype(str).map(loc["x"])
+            t["y"] = t["site_id"].astype(str).map(loc["y"])
+        return t
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``sites`` (open houses), ``kommuner``, ``catchments``, ``demand`` (per demand point) and
+        ``assignment`` (where each demand point's weight goes)."""
+        return {"sites": self.sites_table(), "kommuner": self.per_kommune, "catchments": self.per_catchment,
+                "demand": self.demand, "assignment": self.assignment}
+
+    def metrics(self) -> list[Metric]:
+        names = ({} if self.sites is None else
+                 dict(zip(self.sites["id"].astype(str), self.sites["navn"].astype(str))))
+        tw = self.total_weight
+        new = self.new_sites
+        return [
+            Metric("houses_status", self.stats.status, "", "Løserstatus (huse)", "Solver status (houses)"),
+            Metric("coverage_before", self.covered_before / tw if tw else None, "share", "Dækning før",
+                   "Coverage before"),
+            Metric("coverage_after", self.covered_after / tw if tw else None, "share", "Dækning efter",
+                   "Coverage after"),
+            Metric("state_spend_mio_kr", self.state_spend_mio_kr, "mio. kr.", "Statens udgift", "State spend"),
+            Metric("kommune_spend_mio_kr", self.kommune_spend_mio_kr, "mio. kr.", "Kommunal medfinansiering",
+                   "Municipal co-financing"),
+            Metric("new_houses", len(new), "", "Nye huse", "New houses"),
+            Metric("chosen_sites", [f"{names.get(str(i), i)} ({i})" for i in new["site_id"]], "",
+                   "Valgte steder", "Chosen sites"),
+        ]
+
+    def summary(self) -> dict:
+        return {"model": self.model, **self.to_dict(), "config": self.config}
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """``sites.csv`` (open houses with names), ``kommuner.csv``, ``catchments.csv``, ``demand.csv``,
+        ``assignment.csv`` and ``summary.json`` in ``out_dir``."""
+        return write_plan_files(out_dir, self.tables(), self.summary())
+
+    @classmethod
+    def read(cls, out_dir: str | Path) -> "HousePlan":
+        """The plan :meth:`write` stored in ``out_dir`` (no solve)."""
+        s = read_summary(out_dir, cls.model)
+        t = read_table(out_dir, "sites", ("site_id", "navn", "type"))
+        sites = None
+        if {"navn", "x", "y"} <= set(t.columns):
+            sites = pd.DataFrame({"id": t["site_id"], "navn": t["navn"], "kode": t["kommune"].astype(int),
+                                  "x": t["x"], "y": t["y"]})
+        chosen = t.drop(columns=[c for c in ("navn", "x", "y") if c in t.columns])
+        chosen["existing"] = chosen["existing"].astype(bool)
+        return cls(
+            objective=s["objective"], flags=dict(s.get("flags") or {}), stats=SolveStats.from_dict(s["solve"]),
+            objective_value=_num(s.get("objective_value")), objective_before=_num(s.get("objective_before")),
+            objective_units=s.get("objective_units", ""), chosen_sites=chosen,
+            demand=read_table(out_dir, "demand", ("demand_id", "catchment")),
+            assignment=read_table(out_dir, "assignment", ("demand_id", "target")),
+            per_catchment=read_table(out_dir, "catchments", ("catchment",)),
+            per_kommune=read_table(out_dir, "kommuner"),
+            total_weight=_num(s["total_weight"]), covered_before=_num(s["covered_before"]),
+            covered_after=_num(s["covered_after"]), budget_mio_kr=_num(s["budget_mio_kr"]),
+            state_spend_mio_kr=_num(s["state_spend_mio_kr"]), kommune_spend_mio_kr=_num(s["kommune_spend_mio_kr"]),
+            marginal_value_per_mio_kr=s.get("marginal_value_per_mio_kr"),
+            marginal_delta_mio_kr=s.get("marginal_delta_mio_kr"), notes=list(s.get("notes") or []),
+            coverage_minutes=_num(s.get("coverage_minutes", 20.0)),
+            house_types=tuple(HouseType(t["name"], t["cost_mio_kr"], t["capacity"])
+                              for t in s.get("house_types", [])),
+            sites=sites, config=dict(s.get("config") or {}))
 
     def to_dict(self) -> dict:
         """JSON-able summary (plain Python numbers, NaN/inf -> None)."""
@@ -106,7 +198,14 @@ class HousePlan:
             "per_catchment": self.per_catchment.to_dict(orient="records"),
             "per_kommune": self.per_kommune.to_dict(orient="records"),
             "notes": list(self.notes),
+            "coverage_minutes": self.coverage_minutes,
+            "house_types": [{"name": t.name, "cost_mio_kr": t.cost_mio_kr, "capacity": t.capacity}
+                            for t in self.house_types],
         })
+
+
+def _num(x) -> float:
+    return float("nan") if x is None else float(x)
 
 
 
@@ -388,4 +487,5 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
         covered_before=float(np.dot(w, cov_b)), covered_after=float(np.dot(w, cov_a)),
         budget_mio_kr=inst.budget_mio_kr, state_spend_mio_kr=float(chosen["state_cost_mio_kr"].sum()),
         kommune_spend_mio_kr=float(chosen["kommune_cost_mio_kr"].sum()),
-        marginal_value_per_mio_kr=marginal, marginal_delta_mio_kr=delta, notes=notes)
+        marginal_value_per_mio_kr=marginal, marginal_delta_mio_kr=delta, notes=notes,
+        coverage_minutes=float(inst.coverage_minutes), house_types=tuple(inst.house_types))

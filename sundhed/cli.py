@@ -2,8 +2,9 @@
 
     sundhed solve CONFIG [--out DIR] [--no-map]   solve one scenario (catchments, houses, akutbiler or a chain)
     sundhed evaluate PLAN [--out DIR]             score a plan (CSV with kommune code + catchment, or 'baseline')
-    sundhed map RESULT_DIR                        (re)render the map of a solved scenario
+    sundhed map RESULT_DIR                        re-render the maps of a solved scenario from its stored plans
     sundhed sweep SWEEP [--jobs N] [--scheduler tcp://…|local]   many scenarios + report.html
+    sundhed config schema|defaults                print the config's JSON Schema / a full default TOML
     sundhed data check                            print the data report; exit 1 on any inconsistency
 """
 from __future__ import annotations
@@ -21,60 +22,18 @@ def _err(msg: str) -> None:
     print(f"sundhed: error: {msg}", file=sys.stderr)
 
 
-def _render_map(ds, result_dir: Path, scenario: str, config_hash: str, band, exceptions, lang: str) -> Path:
-    import pandas as pd
-    from sundhed.maps.catchments import render_catchment_map
-
-    table = pd.read_csv(result_dir / "assignment.csv")
-    assignment = table.rename(columns={"code": "kode", "travel_minutes": "minutter"})[["kode", "catchment", "minutter"]]
-    return render_catchment_map(ds, assignment, result_dir / "map.html", title="Sundhedsfællesskaber",
-                                scenario=scenario, config_hash=config_hash, band=band,
-                                exceptions=tuple(exceptions), baseline=ds.baseline, lang=lang)
-
-
-def _render_model_maps(run, out: Path, lang: str) -> dict[str, Path]:
-    """Maps of the houses and akutbil parts of a run (the catchment map is rendered from its CSV)."""
-    paths: dict[str, Path] = {}
-    cfg = run.cfg
-    if run.houses is not None:
-        from sundhed.maps.houses import render_house_map
-
-        paths["houses_map"] = render_house_map(run.ds, run.house_instance, run.houses, out / "houses" / "map.html",
-                                               sites=run.house_sites, scenario=cfg.scenario,
-                                               config_hash=cfg.hash(), lang=lang)
-    if run.ems is not None:
-        from sundhed.maps.akutbiler import render_ems_map
-
-        paths["ems_map"] = render_ems_map(run.ds, run.ems_instance, run.ems, out / "akutbiler" / "map.html",
-                                          stations=run.ems_stations, scenario=cfg.scenario,
-                                          config_hash=cfg.hash(), lang=lang, notes=run.ems_notes.get(lang, []))
-    return paths
-
-
-def _print_run(run) -> None:
-    if run.catchments is not None:
-        res, s = run.catchments, run.catchments.final_stats
-        print(f"      catchments: status {s.status}, objective {s.objective:.4f}, gap {100 * s.gap:.4f} %; "
-              f"mean travel {res.score.mean_minutes:.2f} min, {res.score.moves} kommuner moved vs Table B.1, "
-              f"outside band: {', '.join(res.score.band_violations) or 'none'}")
-    if run.houses is not None:
-        p = run.houses
-        print(f"      houses: status {p.stats.status}; within {run.house_instance.coverage_minutes:g} min "
-              f"{100 * p.covered_before / p.total_weight:.1f} % -> {100 * p.covered_after / p.total_weight:.1f} %; "
-              f"{len(p.new_sites)} new houses, state {p.state_spend_mio_kr:,.0f} of {p.budget_mio_kr:,.0f} mio. kr.")
-    if run.ems is not None:
-        e = run.ems
-        T = e.params.T
-        print(f"      akutbiler: status {e.stats.status}; within {T:g} min {100 * e.covered_before / e.total_demand:.1f} %"
-              f" -> {100 * e.covered_after / e.total_demand:.1f} % with {len(e.new)} new units")
-
-
-def cmd_solve(args) -> int:
+def _infeasible_errors() -> tuple[type[Exception], ...]:
     from sundhed.solvers.akutbiler import EMSInfeasibleError
     from sundhed.solvers.catchments import CatchmentInfeasible
     from sundhed.solvers.houses import HousePlanInfeasible
+
+    return CatchmentInfeasible, HousePlanInfeasible, EMSInfeasibleError
+
+
+def cmd_solve(args) -> int:
     from sundhed.config import load_config
-    from sundhed.scenario import run_scenario, write_ems, write_houses
+    from sundhed.scenario import render_maps, run_scenario, write_run
+    from sundhed.steps import MapInfo
 
     cfg = load_config(args.config)
     out = Path(args.out or cfg.output.dir)
@@ -82,31 +41,16 @@ def cmd_solve(args) -> int:
     t0 = time.perf_counter()
     try:
         run = run_scenario(cfg, config_file=str(args.config), log=lambda m: print(f"[2/3] {m}", flush=True))
-    except (CatchmentInfeasible, HousePlanInfeasible, EMSInfeasibleError) as exc:
+    except _infeasible_errors() as exc:
         _err(f"scenario '{cfg.scenario}' is infeasible: {exc}")
         return EXIT_INFEASIBLE
     print(f"      solved in {time.perf_counter() - t0:.1f} s", flush=True)
-    _print_run(run)
-    out.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    if run.catchments is not None:
-        paths.update(run.catchments.write(out))
-    if run.houses is not None:
-        paths.update(write_houses(run, out, str(args.config)))
-    if run.ems is not None:
-        paths.update(write_ems(run, out, str(args.config)))
-    scen = out / "scenario.json"
-    scen.write_text(json.dumps({"config": cfg.model_dump(mode="json"), "config_hash": cfg.hash(),
-                                "config_file": str(Path(args.config).resolve()), "metrics": run.metrics()},
-                               ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    paths["scenario"] = scen
+    for line in run.report_lines():
+        print(f"      {line}")
+    paths = write_run(run, out, str(args.config))
     if cfg.output.map and not args.no_map:
         print("[3/3] rendering maps", flush=True)
-        if run.catchments is not None:
-            c = cfg.catchments
-            paths["map"] = _render_map(run.ds, out, cfg.scenario, cfg.hash(), c.band or (0, 10**9),
-                                       c.band_exceptions, cfg.output.lang)
-        paths.update(_render_model_maps(run, out, cfg.output.lang))
+        paths.update(render_maps(run.ds, run.plans, out, MapInfo(cfg.scenario, cfg.hash(), cfg.output.lang)))
     for k, p in paths.items():
         print(f"      wrote {k}: {p}")
     return EXIT_OK
@@ -153,35 +97,21 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_map(args) -> int:
+    """Re-render every map of a result folder from its stored plans (never re-solves)."""
     from sundhed.geodata.dataset import load_dataset
+    from sundhed.scenario import read_result, render_maps
+    from sundhed.steps import MapInfo
 
     d = Path(args.result)
-    scen, summary = d / "scenario.json", d / "summary.json"
-    if not scen.exists() and not summary.exists():
-        _err(f"{d}: no scenario.json or summary.json (run `sundhed solve` first)")
+    try:
+        cfg, plans = read_result(d)
+    except ValueError as exc:
+        _err(str(exc))
         return EXIT_USAGE
-    cfg_dict = json.loads((scen if scen.exists() else summary).read_text(encoding="utf-8")).get("config", {})
-    models = cfg_dict.get("model", "catchments")
-    models = models if isinstance(models, list) else [models]
-    c = cfg_dict.get("catchments", {})
-    lang = args.lang or cfg_dict.get("output", {}).get("lang", "da")
-    stored = json.loads(scen.read_text(encoding="utf-8")) if scen.exists() else {}
-    config_hash = stored.get("config_hash") or cfg_dict.get("config_hash", "")
-    written = []
-    if "catchments" in models:
-        written.append(_render_map(load_dataset(c.get("hospital_sites", "current")), d,
-                                   cfg_dict.get("scenario", d.name), config_hash,
-                                   c.get("band") or (0, 10**9), c.get("band_exceptions", []), lang))
-    if {"houses", "akutbiler"} & set(models):
-        # the house and akutbil plans are not stored in full: re-solve the stored config (seconds), then draw
-        from sundhed.config import Config
-        from sundhed.scenario import run_scenario
-
-        cfg = Config.model_validate({k: v for k, v in cfg_dict.items() if k not in ("config_hash", "config_file")})
-        print(f"re-solving scenario '{cfg.scenario}' (hash {cfg.hash()}) to draw the house / akutbil maps")
-        written += list(_render_model_maps(run_scenario(cfg, config_file=stored.get("config_file")), d,
-                                           lang).values())
-    for p in written:
+    info = MapInfo(cfg.get("scenario", d.name), cfg.get("config_hash", ""),
+                   args.lang or cfg.get("output", {}).get("lang", "da"))
+    ds = load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"))
+    for p in render_maps(ds, plans, d, info).values():
         print(f"wrote {p}")
     return EXIT_OK
 
@@ -238,6 +168,13 @@ def cmd_data_check(args) -> int:
     return EXIT_OK
 
 
+def cmd_config(args) -> int:
+    from sundhed.config_docs import defaults_toml, json_schema
+
+    sys.stdout.write(json_schema() if args.config_command == "schema" else defaults_toml())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sundhed.config import config_reference
 
@@ -279,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--quiet", action="store_true", help="no progress bar")
     w.add_argument("--lang", choices=["da", "en"], help="report language (default: the base config's output.lang)")
     w.set_defaults(func=cmd_sweep)
+    c = sub.add_parser("config", help="documents generated from the config schema")
+    csub = c.add_subparsers(dest="config_command", required=True)
+    csub.add_parser("schema", help="print the JSON Schema of a config file").set_defaults(func=cmd_config)
+    csub.add_parser("defaults", help="print a full config (TOML) with every key at its default"
+                    ).set_defaults(func=cmd_config)
     d = sub.add_parser("data", help="data commands")
     dsub = d.add_subparsers(dest="data_command", required=True)
     dc = dsub.add_parser("check", help="print the data report; exit 1 on any inconsistency")

@@ -50,6 +50,20 @@ class CatchmentConfig(Strict):
     hospital_sites: Literal["current", "2018"] = Field(
         "current", description="current: GISCO 2018 sites with the four relocated hospitals moved (see geodata/hospitals.py); 2018: GISCO 2018 coordinates as they were")
 
+    def instance_args(self) -> dict:
+        """Arguments of :func:`sundhed.model.national.catchment_instance`."""
+        return {"close": tuple(self.close), "add": tuple(a.model_dump() for a in self.add)}
+
+    def rules_args(self) -> dict:
+        """Arguments of :func:`sundhed.model.national.catchment_rules` (names as written in the config)."""
+        return {"region_rule": self.region_rule, "band": self.band, "band_hard": self.band_hard,
+                "band_exceptions": tuple(self.band_exceptions), "fixed": dict(self.fixed),
+                "forbidden": [tuple(p) for p in self.forbidden]}
+
+    def objective_spec(self) -> dict[str, float] | list[str]:
+        """Weights, or the lexicographic order when one is given."""
+        return list(self.lexicographic) if self.lexicographic else dict(self.objective)
+
     @field_validator("band")
     @classmethod
     def _band(cls, v):
@@ -110,6 +124,22 @@ class HousesConfig(Strict):
     min_one_per_catchment: bool = Field(False, description="every catchment gets a house")
     min_one_per_kommune: bool = Field(False, description="every kommune with a candidate site gets a house (KL 2023)")
 
+    def instance_args(self) -> dict:
+        """Arguments of :func:`sundhed.model.national_houses.house_instance` (names as in the config)."""
+        from sundhed.model.houses import HouseType
+
+        types = None if self.house_types is None else [HouseType(t.name, t.cost_mio_kr, t.capacity)
+                                                        for t in self.house_types]
+        return {"min_town_pop": self.min_town_pop, "include_hospital_sites": self.include_hospital_sites,
+                "house_types": types, "budget_mio_kr": self.budget_mio_kr, "coverage_minutes": self.coverage_minutes,
+                "weight": self.weight, "existing": list(self.existing), "weak_kommuner": list(self.weak_kommuner),
+                "cap_kbh_frb": self.cap_kbh_frb}
+
+    def solve_args(self) -> dict:
+        """Keyword arguments of :func:`sundhed.solvers.houses.solve_houses` (besides instance and options)."""
+        return {"objective": self.objective, "capacity": self.capacity,
+                "min_one_per_catchment": self.min_one_per_catchment, "min_one_per_kommune": self.min_one_per_kommune}
+
 
 class AkutbilerConfig(Strict):
     """Model 3 (akutbiler) settings. Time in minutes, shares in [0, 1], money in mio. kr. a year."""
@@ -133,6 +163,26 @@ class AkutbilerConfig(Strict):
     station_list: str | None = Field(None, description="CSV of real stations (navn, lat, lon[, id, enheder])")
     min_town_pop: float = Field(1000, ge=0, description="smallest GeoNames town that is a candidate station")
     weight: Literal["population", "elderly"] = Field("population", description="call weight (elderly = modelled 65+)")
+
+    def instance_args(self) -> dict:
+        """Arguments of :func:`sundhed.model.national_akutbiler.ems_setup` (names and paths as in the config)."""
+        return {"min_town_pop": self.min_town_pop,
+                "existing": self.existing if isinstance(self.existing, str) else list(self.existing),
+                "station_list": self.station_list, "delay_min": self.delay_min, "weight": self.weight,
+                "unit_cost_mio_kr": self.unit_cost_mio_kr}
+
+    def model_args(self) -> dict:
+        """The model arguments of this ``kind`` for :func:`sundhed.model.akutbiler.resolve_params`."""
+        kw: dict = {"T": self.T, "region_targets": self.region_targets or None, "budget_mio_kr": self.budget_mio_kr}
+        if self.kind == "lscp":
+            kw["target_share"] = self.target_share
+        else:
+            kw["k"] = self.k
+        if self.kind == "mexclp":
+            kw["busy_fraction"] = self.busy_fraction
+        if self.kind == "dsm":
+            kw.update(T1=self.T1, T2=self.T2, alpha=self.alpha)
+        return kw
 
     @field_validator("region_targets")
     @classmethod

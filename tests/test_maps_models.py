@@ -53,7 +53,7 @@ def ems(ds):
 def house_map(ds, houses, tmp_path_factory):
     inst, plan, sites = houses
     out = tmp_path_factory.mktemp("maps") / "houses.html"
-    return render_house_map(ds, inst, plan, out, sites=sites, scenario="huse-600", config_hash="cafe1234",
+    return render_house_map(ds, plan, out, sites=sites, scenario="huse-600", config_hash="cafe1234",
                             notes=["Testnote: æøå ÆØÅ"])
 
 
@@ -61,7 +61,7 @@ def house_map(ds, houses, tmp_path_factory):
 def ems_map(ds, ems, tmp_path_factory):
     inst, plan, stations = ems
     out = tmp_path_factory.mktemp("maps") / "ems.html"
-    return render_ems_map(ds, inst, plan, out, stations=stations, scenario="mclp-k12", config_hash="beef5678",
+    return render_ems_map(ds, plan, out, stations=stations, scenario="mclp-k12", config_hash="beef5678",
                           notes=[FLEET_NOTE])
 
 
@@ -145,7 +145,7 @@ def test_house_map_english_and_existing_house(ds, houses, tmp_path):
     inst = house_instance(ds, budget_mio_kr=600, existing=[h])
     plan = solve_houses(inst, "coverage")
     sites = site_frame(ds, plan.chosen_sites["site_id"])
-    out = render_house_map(ds, inst, plan, tmp_path / "en.html", sites=sites, scenario="s", config_hash="c",
+    out = render_house_map(ds, plan, tmp_path / "en.html", sites=sites, scenario="s", config_hash="c",
                            lang="en")
     html = _assert_offline_and_small(out)
     tw = plan.total_weight
@@ -154,9 +154,9 @@ def test_house_map_english_and_existing_house(ds, houses, tmp_path):
     _assert_title_block(html, "s", "c", lang="en")
     assert "Dækning inden for" not in html and "Scenarie" not in html
     with pytest.raises(ValueError, match="lang"):
-        render_house_map(ds, inst, plan, tmp_path / "x.html", sites=sites, lang="de")
+        render_house_map(ds, plan, tmp_path / "x.html", sites=sites, lang="de")
     with pytest.raises(ValueError, match="sites lacks"):
-        render_house_map(ds, inst, plan, tmp_path / "y.html", sites=sites.iloc[1:])
+        render_house_map(ds, plan, tmp_path / "y.html", sites=sites.iloc[1:])
 
 
 # ------------------------------------------------------------------------------------------ akutbiler
@@ -191,7 +191,7 @@ def test_ems_map_legend_equals_plan(ems_map, ems):
 
 def test_ems_response_bands_match_region_report(ems):
     inst, plan, _ = ems
-    rt = response_table(inst, plan)
+    rt = response_table(plan)
     assert list(rt["demand_id"]) == [str(i) for i in inst.demand_ids]
     tot = plan.region_report.set_index("region").loc["(total)"]
     w = rt["weight"].to_numpy()
@@ -207,14 +207,14 @@ def test_ems_response_bands_match_region_report(ems):
 
 def test_ems_map_english(ds, ems, tmp_path):
     inst, plan, stations = ems
-    out = render_ems_map(ds, inst, plan, tmp_path / "en.html", stations=stations, scenario="s", lang="en")
+    out = render_ems_map(ds, plan, tmp_path / "en.html", stations=stations, scenario="s", lang="en")
     html = _assert_offline_and_small(out)
     tot = plan.region_report.set_index("region").loc["(total)"]
     assert f"Denmark: before <b>{_pct_en(tot['before_15'])}</b> → after <b>{_pct_en(tot['after_15'])}</b>" in html
     assert "Share of population reached within 15 min" in html and "New stations (" in html
     assert "Andel af befolkningen" not in html
     with pytest.raises(ValueError, match="stations lacks"):
-        render_ems_map(ds, inst, plan, tmp_path / "x.html", stations=stations.iloc[:1])
+        render_ems_map(ds, plan, tmp_path / "x.html", stations=stations.iloc[:1])
 
 
 # ------------------------------------------------------------------------------------------ browser
@@ -277,7 +277,7 @@ def test_ems_map_renders_offline_in_chromium(ems_map, ems, tmp_path):
     for t in ("Andel af befolkningen nået inden for 15 min", f"Hele landet: før {_pct_da(tot['before_15'])}",
               "Responstid efter planen", f"Nye stationer ({len(plan.new)})", "Hovedstaden", "Sjælland"):
         assert t in text, t
-    if (response_table(inst, plan)["band_after"] == -1).any():
+    if (response_table(plan)["band_after"] == -1).any():
         assert "Ikke nåbar uden færge" in text
     assert dom.count("leaflet-marker-icon mp-icon mp-glow") == len(plan.new)
     assert dom.count("leaflet-interactive") >= len(inst.demand_ids)
