@@ -172,7 +172,7 @@ def machine_info() -> dict:
     info["nproc"] = os.cpu_count()
     try:
         with open("/proc/meminfo") as f:
-            kb = int(next(l for l in f if l.startswith("MemTotal")).split()[1])
+            kb = int(next(ln for ln in f if ln.startswith("MemTotal")).split()[1])
         info["memory_GiB"] = round(kb / 2**20, 1)
     except (OSError, StopIteration, ValueError):
         pass

@@ -10,7 +10,8 @@ the solver wrapper are called directly.) The p-median is ``benchmarks/pmedian.py
 spopt: ``LSCP`` / ``MCLP`` / ``PMedian.from_cost_matrix`` (dense, as spopt builds them) and, for the
 5,000 x 1,000 p-median, ``KNearestPMedian.from_geodataframe`` with ``k = 50`` for every demand point
 (the same k-nearest restriction as our side; spopt adds a placeholder variable per client and would
-re-solve with a larger k if a placeholder is used - only its first pass is timed, see ``spopt_run``), solved through PuLP with ``pulp.HiGHS`` (highspy, the same
+re-solve with a larger k if a placeholder is used - only its first pass is timed, see ``spopt_run``), solved
+through PuLP with ``pulp.HiGHS`` (highspy, the same
 HiGHS build as ours) and ``solve(..., results=False)`` so spopt's own post-processing
 (facility/client lists) is not timed. Both sides: relative MIP gap 1e-6, time limit 600 s, HiGHS's
 default threads.
@@ -199,9 +200,11 @@ def run(quick: bool = False, cbc_small: bool = True, log=print) -> tuple[str, li
                             "its objective is not a p-median value, and spopt's loop would rebuild and re-solve)")
                 if "sites_cost" in a.extra:
                     msg += (f". True p-median cost of each incumbent's open sites (every point to its nearest "
-                            f"open site): ours {a.extra['sites_cost']:,.0f}, spopt {b.extra.get('sites_cost', math.nan):,.0f}")
+                            f"open site): ours {a.extra['sites_cost']:,.0f}, "
+                            f"spopt {b.extra.get('sites_cost', math.nan):,.0f}")
                 limited.append(msg + ".")
-            label = kind.upper() if kind != "pmedian" else "p-median" + (f" (k={K_NEAREST})" if ri.sparse_pmedian else "")
+            sparse = f" (k={K_NEAREST})" if ri.sparse_pmedian else ""
+            label = kind.upper() if kind != "pmedian" else "p-median" + sparse
             params = {"lscp": f"R={ri.radius:.2f}, rows={int(ri.lscp_rows().sum())}",
                       "mclp": f"R={ri.radius:.2f}, p={ri.p_mclp}", "pmedian": f"p={ri.p_median}"}[kind]
             rows.append([label, ri.label, params, a.build, a.solve, a.highs, a.total, b.build, b.solve, b.highs,

@@ -85,7 +85,8 @@ def run(quick: bool = False, log=print) -> tuple[str, dict]:
     diff_proj = float(np.nanmax(np.abs(tm.minutes - full)))
 
     rows = [
-        ["network build (EmbeddedNetworkSource.network_for)", f"{net.n:,} nodes, {len(net.edge_u):,} edges", t_net, "", ""],
+        ["network build (EmbeddedNetworkSource.network_for)", f"{net.n:,} nodes, {len(net.edge_u):,} edges", t_net,
+         "", ""],
         ["full matrix, scipy.sparse.csgraph.dijkstra", f"{n_d:,} x {n_c:,}", t_sp, "", "reference"],
         ["full matrix, networkx single_source_dijkstra x candidates", f"{n_d:,} x {n_c:,}", t_nx,
          f"{t_nx / t_sp:.1f}x", f"max abs diff {diff:.1e} min"],

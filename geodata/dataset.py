@@ -114,7 +114,8 @@ def build_dataset(hospital_sites: str = "current") -> Dataset:
     if kom["befolkning_2020"].isna().any():
         from sundhed.geodata.errors import DataError
         from sundhed.geodata.population import POP_2020_FILE
-        raise DataError(POP_2020_FILE, f"no population for kommune code(s) {kom.loc[kom['befolkning_2020'].isna(), 'kode'].tolist()}")
+        missing = kom.loc[kom["befolkning_2020"].isna(), "kode"].tolist()
+        raise DataError(POP_2020_FILE, f"no population for kommune code(s) {missing}")
     kom["befolkning_2020"] = kom["befolkning_2020"].astype("int64")
     p22 = load_population_2022(dict(zip(kom["navn"], kom["kode"])))
     kom = kom.merge(p22, on="kode", how="left", validate="one_to_one")

@@ -65,7 +65,8 @@ def load_akutsygehuse(kommuner: gpd.GeoDataFrame, sites: str = "current",
             if not hit.any():
                 raise DataError(relocated_path, f"akut_id {aid} is not an akutsygehus", row=j + 1)
             df.loc[hit, ["lat", "lon"]] = [rel_lat.iloc[j], rel_lon.iloc[j]]
-            df.loc[hit, "coord_source"] = f"{rel['site_name'].iloc[j]}: {rel['coord_quality'].iloc[j]} (project file relocated_hospitals.csv)"
+            df.loc[hit, "coord_source"] = (f"{rel['site_name'].iloc[j]}: {rel['coord_quality'].iloc[j]} "
+                                           "(project file relocated_hospitals.csv)")
     df["navn"] = df["akut_id"].map(SHORT_NAMES)
     df["fuldt_navn"] = df["akutsygehus"]
     df["saerlig_geografi"] = df["navn"].isin(SPECIAL_GEOGRAPHY)
@@ -77,11 +78,13 @@ def load_akutsygehuse(kommuner: gpd.GeoDataFrame, sites: str = "current",
         bad = gdf.loc[gdf["kode"].isna(), "navn"].tolist()
         raise DataError(path, f"hospital site(s) outside every kommune polygon: {bad}")
     gdf["kode"] = gdf["kode"].astype("int64")
-    cols = ["akut_id", "navn", "fuldt_navn", "region", "kode", "lat", "lon", "coord_source", "saerlig_geografi", "geometry"]
+    cols = ["akut_id", "navn", "fuldt_navn", "region", "kode", "lat", "lon", "coord_source", "saerlig_geografi",
+            "geometry"]
     return gdf[cols].sort_values("akut_id").reset_index(drop=True)
 
 
-def load_table_b1(kommuner: pd.DataFrame, hospitals: pd.DataFrame, path=TABLE_B1_FILE) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_table_b1(kommuner: pd.DataFrame, hospitals: pd.DataFrame,
+                  path=TABLE_B1_FILE) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The official 2019 catchments (Table B.1).
 
     Returns ``(assignment, table)``: ``assignment`` has one row per kommune (``kode``, ``navn``,
@@ -109,7 +112,8 @@ def load_table_b1(kommuner: pd.DataFrame, hospitals: pd.DataFrame, path=TABLE_B1
             codes.append(code_by_name[n])
         hosts = [host_to_akut[c] for c in codes if c in host_to_akut]
         if len(set(hosts)) != 1:
-            raise DataError(path, f"catchment must contain exactly one akutsygehus site, found {len(set(hosts))}", row=i + 1)
+            raise DataError(path, f"catchment must contain exactly one akutsygehus site, found {len(set(hosts))}",
+                            row=i + 1)
         akut_of_nr[r["nr"]] = hosts[0]
         rows += [(c, r["nr"], hosts[0]) for c in codes]
     assignment = pd.DataFrame(rows, columns=["kode", "b1_nr", "akut_id"])

@@ -239,7 +239,7 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
             add(i, jj, 60 * d[b] / 1000 * AROUND_BAY_DETOUR / speed, "local")
 
     # fixed links
-    for i, r in enumerate(fixed_links.itertuples()):
+    for r in fixed_links.itertuples():
         a, b = index[f"link:{r.link_id}:a"], index[f"link:{r.link_id}:b"]
         straight_km = np.hypot(*(xy[a] - xy[b])) / 1000
         length = getattr(r, "approx_length_km", np.nan)
@@ -248,7 +248,7 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
 
     # ferries (+ foreign road for the Ystad route)
     cph = None
-    for i, r in enumerate(ferries.itertuples()):
+    for r in ferries.itertuples():
         a, b = index[f"port:{r.route_id}:a"], index[f"port:{r.route_id}:b"]
         abroad = landmass[b] < 0 or landmass[a] < 0
         add(a, b, float(r.crossing_min) + ferry_wait_min, "foreign_ferry" if abroad else "ferry")

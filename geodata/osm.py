@@ -101,7 +101,8 @@ def read_osm_graph(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray
         seg_km = np.hypot(np.diff(xs), np.diff(ys)) / 1000
         if ferry:
             total = duration if duration is not None else 60 * seg_km.sum() / FERRY_SPEED_KMH
-            eu.append(index[ids[0]]); ev.append(index[ids[-1]]); emin.append(total + FERRY_WAIT_MIN); eferry.append(True)
+            eu.append(index[ids[0]]); ev.append(index[ids[-1]])
+            emin.append(total + FERRY_WAIT_MIN); eferry.append(True)
             continue
         for a, b, km in zip(ids[:-1], ids[1:], seg_km):
             eu.append(index[a]); ev.append(index[b]); emin.append(60 * km / speed); eferry.append(False)
@@ -132,7 +133,8 @@ class OsmPbfSource(TravelTimeSource):
 
             def mat(keep):
                 df = pd.DataFrame({"r": np.r_[u[keep], v[keep]], "c": np.r_[v[keep], u[keep]],
-                                   "w": np.r_[w[keep], w[keep]].clip(1e-6)}).groupby(["r", "c"], as_index=False)["w"].min()
+                                   "w": np.r_[w[keep], w[keep]].clip(1e-6)}
+                                  ).groupby(["r", "c"], as_index=False)["w"].min()
                 return coo_matrix((df["w"], (df["r"], df["c"])), shape=(n, n)).tocsr()
 
             self._graph = (xy, mat(np.ones(len(u), bool)), mat(~ferry))

@@ -95,7 +95,8 @@ def regional_age_shares_2022(age_dk_path=AGE_DK_2022_FILE, age_region_path=AGE_R
         "andel_80plus_estimeret": inhabitants_80 / pop_n,
     })
     if out.isna().any().any():
-        raise DataError(age_region_path, f"regions do not match {region_pop_path}: {sorted(out.index[out.isna().any(axis=1)])}")
+        raise DataError(age_region_path,
+                        f"regions do not match {region_pop_path}: {sorted(out.index[out.isna().any(axis=1)])}")
     return out.rename_axis("region").reset_index()
 
 
@@ -108,7 +109,8 @@ def estimate_elderly(pop: pd.DataFrame, regional_shares: pd.DataFrame) -> pd.Dat
     """
     out = pop.merge(regional_shares, on="region", how="left", validate="many_to_one")
     if out["andel_65plus_estimeret"].isna().any():
-        raise DataError(None, f"no age-share estimate for region(s) {sorted(out.loc[out['andel_65plus_estimeret'].isna(), 'region'].unique())}")
+        bad = sorted(out.loc[out["andel_65plus_estimeret"].isna(), "region"].unique())
+        raise DataError(None, f"no age-share estimate for region(s) {bad}")
     out["aeldre_65plus_estimeret"] = (out["befolkning_2020"] * out["andel_65plus_estimeret"]).round().astype("int64")
     out["aeldre_80plus_estimeret"] = (out["befolkning_2020"] * out["andel_80plus_estimeret"]).round().astype("int64")
     return out.drop(columns=["andel_65plus_estimeret", "andel_80plus_estimeret"])

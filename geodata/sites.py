@@ -54,7 +54,8 @@ def sites_frame(ds, ids: Iterable[str], extra: pd.DataFrame | None = None) -> pd
     t, h, d = ds.towns, ds.hospitals, ds.demand
     full = h["fuldt_navn"] if "fuldt_navn" in h else h["navn"]
     rows = {str(i): (n, int(k), p.x, p.y) for i, n, k, p in zip(d["punkt_id"], d["navn"], d["kode"], d.geometry)}
-    rows.update({f"T{g}": (n, int(k), p.x, p.y) for g, n, k, p in zip(t["geonameid"], t["navn"], t["kode"], t.geometry)})
+    rows.update({f"T{g}": (n, int(k), p.x, p.y)
+                 for g, n, k, p in zip(t["geonameid"], t["navn"], t["kode"], t.geometry)})
     rows.update({f"H{a}": (n if pd.notna(n) else s, int(k), p.x, p.y)
                  for a, n, s, k, p in zip(h["akut_id"], full, h["navn"], h["kode"], h.geometry)})
     if extra is not None:

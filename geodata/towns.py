@@ -64,7 +64,8 @@ def load_towns(kommuner: gpd.GeoDataFrame, path=TOWNS_FILE,
     gdf["kode"] = joined["kode"]
     reasons[gdf["kode"].isna() & (reasons == "")] = "outside every kommune polygon"
     bad = reasons != ""
-    dropped = gdf.loc[bad, ["geonameid", "name", "geonames_befolkning"]].assign(reason=reasons[bad]).reset_index(drop=True)
+    dropped = (gdf.loc[bad, ["geonameid", "name", "geonames_befolkning"]].assign(reason=reasons[bad])
+               .reset_index(drop=True))
     for r in dropped.itertuples():
         log.info("dropped GeoNames %s %s (%s): %s", r.geonameid, r.name, r.geonames_befolkning, r.reason)
     towns = gdf.loc[~bad].rename(columns={"name": "navn"})

@@ -125,7 +125,7 @@ class EmbeddedNetworkSource(TravelTimeSource):
     def network_for(self, points: pd.DataFrame):
         from sundhed.geodata.network import build_network
 
-        pts = {pid: (x, y) for pid, x, y in zip(points["id"], points["x"], points["y"])}
+        pts = {str(pid): np.array([x, y], dtype=float) for pid, x, y in zip(points["id"], points["x"], points["y"])}
         return build_network(self.kommuner, self.towns, pts, self.fixed_links, self.ferries,
                              ferry_wait_min=self.ferry_wait_min)
 
@@ -186,7 +186,8 @@ class MatrixFileSource(TravelTimeSource):
         df["destination_id"] = df["destination_id"].astype(str)
         df["minutes"] = numeric_column(df, "minutes", self.path, minimum=0)
         if "minutes_no_ferry" in df:
-            df["minutes_no_ferry"] = numeric_column(df, "minutes_no_ferry", self.path, minimum=0, allow_missing=True).fillna(np.inf)
+            df["minutes_no_ferry"] = numeric_column(df, "minutes_no_ferry", self.path, minimum=0,
+                                                    allow_missing=True).fillna(np.inf)
         elif "uses_ferry" in df:
             ferry = df["uses_ferry"].astype(str).str.lower().isin(["true", "1", "yes"])
             df["minutes_no_ferry"] = np.where(ferry, np.inf, df["minutes"])

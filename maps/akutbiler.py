@@ -62,7 +62,8 @@ TEXTS = {
         "mio": "mio. kr.",
         "existing_unit": "Eksisterende enhed (beholdes)",
         "new_unit": "Ny enhed i planen",
-        "model_line": "Model 3 (akutbiler): {kind}, T = {T} min, {n} nye enheder; responstid = {d} min udrykning + køretid",
+        "model_line": ("Model 3 (akutbiler): {kind}, T = {T} min, {n} nye enheder; "
+                       "responstid = {d} min udrykning + køretid"),
         "kinds": {"mclp": "største dækning (MCLP)", "lscp": "færrest enheder (LSCP)",
                   "mexclp": "forventet dækning (MEXCLP)", "dsm": "dobbeltdækning (DSM)"},
         "ferry_note": "Ture, hvis hurtigste vej bruger en færge, tæller ikke som dækning.",
@@ -98,7 +99,8 @@ TEXTS = {
         "mio": "m DKK",
         "existing_unit": "Existing unit (kept)",
         "new_unit": "New unit in the plan",
-        "model_line": "Model 3 (rapid response cars): {kind}, T = {T} min, {n} new units; response = {d} min dispatch + drive",
+        "model_line": ("Model 3 (rapid response cars): {kind}, T = {T} min, {n} new units; "
+                       "response = {d} min dispatch + drive"),
         "kinds": {"mclp": "maximal coverage (MCLP)", "lscp": "fewest units (LSCP)",
                   "mexclp": "expected coverage (MEXCLP)", "dsm": "double standard (DSM)"},
         "ferry_note": "Trips whose fastest path uses a ferry never count as covered.",
@@ -153,9 +155,11 @@ def _shares_at(plan, T: float) -> pd.DataFrame:
     rows = []
     for g in [*dict.fromkeys(r["region"]), TOTAL_LABEL]:
         sel = r if g == TOTAL_LABEL else r[r["region"] == g]
-        tot = float(sel["weight"].sum())
-        share = (lambda col: float(sel.loc[sel[col] <= T + _TOL, "weight"].sum()) / tot if tot > 0 else float("nan"))
-        rows.append({"region": g, "demand": tot, "before": share("before_min"), "after": share("after_min")})
+        w = sel["weight"].to_numpy(float)
+        tot = float(w.sum())
+        within = {c: float(w[sel[c].to_numpy(float) <= T + _TOL].sum()) for c in ("before_min", "after_min")}
+        rows.append({"region": g, "demand": tot, "before": within["before_min"] / tot if tot > 0 else float("nan"),
+                     "after": within["after_min"] / tot if tot > 0 else float("nan")})
     return pd.DataFrame(rows)
 
 
@@ -276,7 +280,8 @@ def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, 
     parts.append(f"<div class='mp-h'>{T['share_h'].format(T=tcov)}</div>")
     if len(tot):
         t0 = tot.iloc[0]
-        parts.append(f"<div class='mp-big'>{T['national_line'].format(b=fmt_pct(t0['before'], lang), a=fmt_pct(t0['after'], lang))}</div>")
+        line = T["national_line"].format(b=fmt_pct(t0["before"], lang), a=fmt_pct(t0["after"], lang))
+        parts.append(f"<div class='mp-big'>{line}</div>")
     rrows = [f"<tr><th>{T['by_region'].format(T=tcov)}</th><th>{T['before']}</th><th>{T['after']}</th></tr>"]
     for _, r in regions.iterrows():
         rrows.append(f"<tr><td>{esc(r['region'])}</td><td class='mp-num'>{fmt_pct(r['before'], lang)}</td>"
@@ -288,9 +293,9 @@ def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, 
 
     # bands: share of the (modelled) population in each band, before / after
     tw = float(w.sum())
-    labels = [T["band_le"].format(t=_g(bands[0], lang))] + [
-        T["band_mid"].format(a=_g(a, lang), t=_g(b, lang)) for a, b in zip(bands[:-1], bands[1:])] + [T["band_gt"].format(t=_g(bands[-1], lang)),
-                                                                    T["unreachable"]]
+    labels = ([T["band_le"].format(t=_g(bands[0], lang))]
+              + [T["band_mid"].format(a=_g(a, lang), t=_g(b, lang)) for a, b in zip(bands[:-1], bands[1:])]
+              + [T["band_gt"].format(t=_g(bands[-1], lang)), T["unreachable"]])
     keys = list(range(len(bands))) + [len(bands), -1]
     brows = [f"<tr><th></th><th>{T['before']}</th><th>{T['after']}</th></tr>"]
     for key, lbl in zip(keys, labels):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import folium
 import pandas as pd
+from branca.element import Figure
 
 from sundhed.maps.common import DATA_VERSIONS, fmt_int as _fmt_int, fmt_min as _fmt_min, region_borders
 from sundhed.maps.offline import inline_assets
@@ -311,8 +312,10 @@ def render_catchment_map(
   {moved_html}
 </div>
 """
-    m.get_root().html.add_child(folium.Element(panel))
-    m.get_root().header.add_child(folium.Element(f"<title>{esc(title)}</title>"))
+    root = m.get_root()
+    assert isinstance(root, Figure)  # a folium.Map's root is its Figure
+    root.html.add_child(folium.Element(panel))
+    root.header.add_child(folium.Element(f"<title>{esc(title)}</title>"))
 
     html = inline_assets(m.get_root().render())
     out_path.write_text(html, encoding="utf-8")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import folium
+from branca.element import Figure
 import geopandas as gpd
 import pandas as pd
 from folium.template import Template
@@ -429,8 +430,10 @@ def write_map(m: folium.Map, panel_body: str, title: str, out_path) -> Path:
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     _AdaptiveLayerControl(position="topleft", collapsed=False).add_to(m)
-    m.get_root().html.add_child(folium.Element(PANEL_CSS + f"<div id='mp-panel'>{panel_body}</div>"))
-    m.get_root().header.add_child(folium.Element(f"<title>{esc(title)}</title>"))
+    root = m.get_root()
+    assert isinstance(root, Figure)  # a folium.Map's root is its Figure
+    root.html.add_child(folium.Element(PANEL_CSS + f"<div id='mp-panel'>{panel_body}</div>"))
+    root.header.add_child(folium.Element(f"<title>{esc(title)}</title>"))
     html = inline_assets(m.get_root().render())
     out_path.write_text(html, encoding="utf-8")
     return out_path

@@ -185,7 +185,8 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
 
     ``plan``: a :class:`solvers.houses.HousePlan` (solved, or read back from its folder); nothing is re-solved.
     ``sites``: columns ``id``, ``navn``, ``x``, ``y`` (EPSG:25832) for at least every site in the plan
-    (default: ``plan.sites``; see :func:`geodata.sites.sites_frame`). ``notes``: extra lines for the legend (assumptions etc.); the plan's
+    (default: ``plan.sites``; see :func:`geodata.sites.sites_frame`). ``notes``: extra lines for the legend
+    (assumptions etc.); the plan's
     own notes and the modelled-population note are always shown. ``lang``: ``"da"`` or ``"en"``.
     """
     T = check_lang(lang, TEXTS)
@@ -320,7 +321,9 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
     parts.append(f"<div class='mp-h'>{T['panel'].format(T=tmin)}</div>")
     parts.append(f"<div class='mp-big'>{T['Before']} <b>{fmt_pct(sb, lang)}</b> → "
                  f"{T['After']} <b>{fmt_pct(sa, lang)}</b></div>")
-    parts.append(f"<div class='mp-note'>{T['of_inh'].format(a=fmt_int(plan.covered_before, lang), b=fmt_int(plan.covered_after, lang), n=fmt_int(tw, lang))}. "
+    of_inh = T["of_inh"].format(a=fmt_int(plan.covered_before, lang), b=fmt_int(plan.covered_after, lang),
+                                n=fmt_int(tw, lang))
+    parts.append(f"<div class='mp-note'>{of_inh}. "
                  f"{T['cov_expl'].format(T=tmin)}</div>")
     leg = [(COVERED, T["covered_leg"].format(T=tmin))]
     if any(_cov_class(c) == "partial" for c in np.r_[dem["covered_before"], dem["covered_after"]]):
@@ -338,7 +341,8 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
             continue
         shape, colour, size = style[t]
         cost = type_cost.get(t)
-        sub = f" <span class='mp-note'>({T['per_house'].format(c=fmt_num(cost, lang, 0))})</span>" if cost is not None else ""
+        sub = (f" <span class='mp-note'>({T['per_house'].format(c=fmt_num(cost, lang, 0))})</span>"
+               if cost is not None else "")
         rows.append(f"<tr><td><span class='mp-sym mp-glow'>{svg_symbol(shape, colour, 16)}</span></td>"
                     f"<td>{T['new']}: {esc(t)}{sub}</td><td class='mp-num'><b>{fmt_int(n, lang)}</b></td></tr>")
     rows.append(f"<tr><td><span class='mp-sym'>{svg_symbol('square', EXISTING, 14, text='E')}</span></td>"
@@ -364,7 +368,8 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
                   + [r for r in reg.index if r not in set(kom["region"])]]
     rrows = [f"<tr><th>{T['region']}</th><th>{T['before']}</th><th>{T['after']}</th></tr>"]
     for r, v in reg.iterrows():
-        rrows.append(f"<tr><td>{esc(str(r))}</td><td class='mp-num'>{fmt_pct(_share(v['covered_before'], v['weight']), lang)}</td>"
+        rrows.append(f"<tr><td>{esc(str(r))}</td>"
+                     f"<td class='mp-num'>{fmt_pct(_share(v['covered_before'], v['weight']), lang)}</td>"
                      f"<td class='mp-num'><b>{fmt_pct(_share(v['covered_after'], v['weight']), lang)}</b></td></tr>")
     rrows.append(f"<tr class='mp-tot'><td>{T['national']}</td><td class='mp-num'>{fmt_pct(sb, lang)}</td>"
                  f"<td class='mp-num'>{fmt_pct(sa, lang)}</td></tr>")
@@ -374,7 +379,8 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
     if len(pc):
         crow = [f"<tr><th>{T['catchment']}</th><th>{T['before']}</th><th>{T['after']}</th></tr>"]
         for _, v in pc.iterrows():
-            crow.append(f"<tr><td>{esc(str(v['catchment']))}</td><td class='mp-num'>{fmt_pct(v['share_before'], lang)}</td>"
+            crow.append(f"<tr><td>{esc(str(v['catchment']))}</td>"
+                        f"<td class='mp-num'>{fmt_pct(v['share_before'], lang)}</td>"
                         f"<td class='mp-num'><b>{fmt_pct(v['share_after'], lang)}</b></td></tr>")
         parts.append(f"<div class='mp-h'>{T['lowest']}</div><table>{''.join(crow)}</table>")
 

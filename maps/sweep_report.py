@@ -689,12 +689,13 @@ def render_sweep_report(results: pd.DataFrame | str | Path, out_path, *, title: 
             x_used.append(x)
         mlabel = _mlabel(m)
         unit = " %" if percent[m] else ""
-        dec = _auto_decimals([_mval(m, v) for v in ok[m] if not _is_missing(v)])
-        def _points(sub: pd.DataFrame, label: str | None) -> tuple[list, bool]:
+        dec = _auto_decimals([float(v) * 100 if percent.get(m) else float(v) for v in ok[m] if not _is_missing(v)])
+        def _points(sub: pd.DataFrame, label: str | None, xcats=xcats, x=x, m=m, xlabel=xlabel, mlabel=mlabel,
+                    dec=dec, unit=unit) -> tuple[list, bool]:  # the loop's values bound now (B023)
             pts, multi = [], False
             for xv in xcats:
                 rows = sub[sub[x].map(lambda a, xv=xv: a == xv)]
-                vals = [_mval(m, v) for v in rows[m] if not _is_missing(v)]
+                vals = [float(v) * 100 if percent.get(m) else float(v) for v in rows[m] if not _is_missing(v)]
                 if not vals:
                     continue
                 multi = multi or len(vals) > 1
@@ -776,7 +777,7 @@ def render_sweep_report(results: pd.DataFrame | str | Path, out_path, *, title: 
     # --- results table -------------------------------------------------------------------------
     other_metrics = [c for c in metric_cols if c not in numeric_metrics and c not in list_metrics]
     table_metrics = ([c for c in numeric_metrics] + other_metrics + list_metrics)
-    decs = {c: _auto_decimals([_mval(c, v) for v in ok[c]]) for c in numeric_metrics}
+    decs = {c: _auto_decimals([x for x in (_mval(c, v) for v in ok[c]) if x is not None]) for c in numeric_metrics}
     head = [f'<th>{T["hash"]}</th>']
     pnum = {c: "num" if kinds[c] == "number" else "" for c in param_cols}
     head += [f'<th class="{pnum[c]}" title="{_esc(c)}">{_esc(_param_label(c, lang))}</th>' for c in varying]

@@ -152,7 +152,7 @@ class EMSInstance:
             raise ValueError(f"uses_ferry has shape {ferry.shape}, expected (n_demand, n_stations) = {(n, m)}")
         if ferry.dtype != bool:
             try:
-                ok = np.isin(ferry.astype(float), (0.0, 1.0)).all()
+                ok = bool(np.isin(ferry.astype(float), (0.0, 1.0)).all())
             except (TypeError, ValueError):
                 ok = False
             if not ok:
@@ -259,6 +259,13 @@ class EMSParams:
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @property
+    def dsm_targets(self) -> tuple[float, float]:
+        """DSM's (T1, T2) in minutes (:func:`resolve_params` fills both for ``kind="dsm"``)."""
+        if self.T1 is None or self.T2 is None:
+            raise ValueError(f"kind {self.kind!r} has no T1/T2; only dsm does")
+        return self.T1, self.T2
 
 
 def resolve_params(inst: EMSInstance, kind: str, *, T: float = 15.0, k: int | None = None,
@@ -419,7 +426,7 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
     is_ex = inst.existing_mask
     new_idx = inst.new_candidates
     A = inst.covers(p.T)
-    reach_T = A.any(axis=1)
+    reach_T = np.asarray(A.any(axis=1), dtype=bool)
 
     if p.region_targets:
         best = region_reachable_share(inst, p.T)
@@ -441,6 +448,8 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
         m.k_limit = pyo.Constraint(expr=pyo.quicksum(m.x[j] for j in m.J) <= p.k)
     if p.budget_mio_kr is not None and len(new_idx):
         cost = inst.unit_cost_mio_kr
+        if cost is None:  # resolve_params refuses a budget without unit costs
+            raise ValueError("budget_mio_kr given but the instance has no unit_cost_mio_kr")
         m.budget = pyo.Constraint(expr=pyo.quicksum(float(cost[j]) * m.x[j] for j in m.J) <= p.budget_mio_kr)
 
     def add_cover_z(name: str) -> tuple[np.ndarray, np.ndarray, pyo.Var]:
@@ -459,6 +468,7 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
     def add_region_targets(rep: np.ndarray, W: np.ndarray, z: pyo.Var) -> None:
         if not p.region_targets:
             return
+        assert region_names is not None and region_codes is not None  # set whenever there are region targets
         rows = []
         for r, t in p.region_targets.items():
             code = int(np.searchsorted(region_names, str(r)))
@@ -497,6 +507,7 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
             if kind == "mclp":
                 m.obj = pyo.Objective(expr=m.covered, sense=pyo.maximize)
             else:
+                assert p.target_share is not None  # the branch is lscp with a target share
                 rhs = p.target_share * reachable_weight - SHARE_TOL * reachable_weight
                 if rhs > 0:
                     m.target = pyo.Constraint(expr=m.covered >= rhs)
@@ -526,7 +537,8 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
             add_region_targets(rep_z, Wz, z)
 
     else:  # dsm
-        A1, A2 = inst.covers(p.T1), inst.covers(p.T2)
+        T1, T2 = p.dsm_targets
+        A1, A2 = inst.covers(T1), inst.covers(T2)
         reach1, reach2 = A1.any(axis=1), A2.any(axis=1)
         unreachable = np.flatnonzero(~reach2)
         reachable_weight = float(w[reach1].sum())

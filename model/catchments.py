@@ -74,7 +74,7 @@ class CatchmentInstance:
         for a, b in self.edges:
             if a not in codes or b not in codes:
                 raise ValueError(f"adjacency edge ({a}, {b}) names an unknown kommune")
-        for k, h in self.baseline.items():
+        for k in self.baseline:
             if k not in codes:
                 raise ValueError(f"baseline names unknown kommune {k}")
 
@@ -131,7 +131,7 @@ def build_catchment_model(inst: CatchmentInstance, rules: CatchmentRules,
     for h in rules.fixed.values():
         if h not in inst.hospitals:
             raise ValueError(f"fixed assignment names unknown hospital {h!r}")
-    for k, h in rules.forbidden:
+    for _k, h in rules.forbidden:
         if h not in inst.hospitals:
             raise ValueError(f"forbidden pair names unknown hospital {h!r}")
     ki = inst.k_index

@@ -58,7 +58,8 @@ def evaluate_plan(inst: CatchmentInstance, assignment: dict[int, str], rules: Ca
         base = inst.baseline.get(k)
         rows.append((k, inst.name(k), h, inst.region[ki[k]], int(pop[ki[k]]), float(inst.minutes[ki[k], hj[h]]),
                      base is not None and base != h, base))
-    pk = pd.DataFrame(rows, columns=["kode", "navn", "catchment", "region", "befolkning", "minutter", "moved", "baseline"])
+    pk = pd.DataFrame(rows, columns=["kode", "navn", "catchment", "region", "befolkning", "minutter", "moved",
+                                     "baseline"])
     g = nx.Graph(list(inst.edges))
     g.add_nodes_from(inst.kommuner)
     hreg = dict(zip(inst.hospitals, inst.hospital_region))
@@ -91,4 +92,5 @@ def evaluate_plan(inst: CatchmentInstance, assignment: dict[int, str], rules: Ca
     pc = pd.DataFrame(crow, columns=["catchment", "region", "kommuner", "befolkning", "band_status",
                                      "connected", "minutter_gns", "almen_praksis_kapaciteter"])
     mean = float(np.average(pk["minutter"], weights=pk["befolkning"]))
-    return PlanScore(pc, pk, mean, float(pk["minutter"].max()), int(pk["moved"].sum()), violations, disconnected, breaks)
+    return PlanScore(pc, pk, mean, float(pk["minutter"].max()), int(pk["moved"].sum()), violations, disconnected,
+                     breaks)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pyomo.environ as pyo
@@ -411,7 +411,7 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     if maxmin_epsilon < 0:
         raise ValueError("maxmin_epsilon must be >= 0")
 
-    n, m, K = inst.n_demand, inst.n_sites, len(inst.house_types)
+    m = inst.n_sites
     T = inst.coverage_minutes + _TOL
     w = inst.demand_weight
     tt = inst.travel_min
@@ -461,7 +461,7 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
             return float(cap_k[ex_type[j]])
         return pyo.quicksum((float(cap_k[q]) * mdl.build[(j, q)] for _, q in by_site.get(j, [])))
 
-    def spend(pairs) -> object:
+    def spend(pairs) -> Any:  # a Pyomo expression
         return pyo.quicksum((float(state_cost[j, q]) * mdl.build[(j, q)] for j, q in pairs))
 
     # ---- money

@@ -34,7 +34,8 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
     regions = list(hosp["region"])
     hosts = list(hosp["kode"])
     if add:
-        pts = gpd.GeoSeries(gpd.points_from_xy([a["lon"] for a in add], [a["lat"] for a in add]), crs=4326).to_crs(25832)
+        pts = gpd.GeoSeries(gpd.points_from_xy([a["lon"] for a in add], [a["lat"] for a in add]),
+                            crs=4326).to_crs(25832)
         joined = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), ds.kommuner[["kode", "region", "geometry"]],
                            how="left", predicate="within")
         for a, (_, r) in zip(add, joined.iterrows()):
@@ -88,6 +89,6 @@ def catchment_rules(inst: CatchmentInstance, *, region_rule: bool = True,
         return name
 
     return CatchmentRules(
-        region_rule=region_rule, band=tuple(band) if band else None, band_hard=band_hard,
+        region_rule=region_rule, band=(float(band[0]), float(band[1])) if band else None, band_hard=band_hard,
         band_exceptions=tuple(band_exceptions), fixed={code(k): hosp(h) for k, h in (fixed or {}).items()},
         forbidden=tuple((code(k), hosp(h)) for k, h in forbidden))

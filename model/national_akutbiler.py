@@ -141,15 +141,16 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
         raise ValueError(f"min_town_pop must be a number of inhabitants, got {min_town_pop!r}") from None
     if not np.isfinite(min_pop) or min_pop < 0:
         raise ValueError(f"min_town_pop must be a finite, non-negative number, got {min_town_pop}")
-    if station_list is not None and not isinstance(station_list, pd.DataFrame):
-        station_list = load_station_list(resolve_station_path(station_list, base_dir), ds.kommuner)
+    stations: pd.DataFrame | None = (
+        load_station_list(resolve_station_path(station_list, base_dir), ds.kommuner)
+        if station_list is not None and not isinstance(station_list, pd.DataFrame) else station_list)
     if not isinstance(existing, str):
-        extra = tuple(station_list["id"]) if station_list is not None else ()
+        extra = tuple(stations["id"]) if stations is not None else ()
         existing = resolve_site_ids(ds, existing, extra_ids=extra, what="existing station")
     scope = scope_codes(ds.kommuner, regions, kommuner)
     fleet = modelled_fleet_ids(ds) if isinstance(existing, str) and existing == "modelled" else []
     include = fleet if isinstance(existing, str) else [str(e) for e in existing]
-    st = candidate_stations(ds, min_pop, station_list, include=include)
+    st = candidate_stations(ds, min_pop, stations, include=include)
     st = st[st["kode"].astype(int).isin(scope)].reset_index(drop=True)
     fleet = [f for f in fleet if f in set(st["id"])]
     ids = st["id"].tolist()
@@ -160,7 +161,7 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
     if isinstance(existing, str):
         if existing not in FLEETS:
             raise ValueError(f"existing must be one of {FLEETS} or a list of candidate ids, got {existing!r}")
-        if existing == "stations" and station_list is None:
+        if existing == "stations" and stations is None:
             raise ValueError("existing='stations' needs a station_list (a CSV of real stations: navn, lat, lon)")
         ex = ([index[i] for i in fleet] if existing == "modelled" else
               [j for j, k in enumerate(st["kind"]) if k == ("hospital" if existing == "hospitals" else "station")])
@@ -191,7 +192,7 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
     inst = EMSInstance(
         demand_ids=dem["punkt_id"].to_numpy(object), demand_weight=w, demand_region=region,
         demand_catchment=_catchments(ds, codes, catchment_of), station_ids=np.array(ids, dtype=object),
-        drive_min=tm.minutes, uses_ferry=tm.uses_ferry, existing=ex, delay_min=delay_min,
+        drive_min=tm.minutes, uses_ferry=tm.uses_ferry, existing=np.asarray(ex, dtype=int), delay_min=delay_min,
         unit_cost_mio_kr=None if unit_cost_mio_kr is None else np.full(len(ids), float(unit_cost_mio_kr)))
     return inst, st
 

@@ -122,7 +122,8 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
     travel = np.array(tm.minutes, dtype=float)
     hm = ds.demand_to_hospitals(src, cache_dir)
     hmin = np.asarray(hm.minutes, float)[in_scope]
-    if tuple(np.asarray(hm.origin_ids)[in_scope]) != tuple(origins["id"]) or tuple(tm.origin_ids) != tuple(origins["id"]):
+    ids = tuple(origins["id"])
+    if tuple(np.asarray(hm.origin_ids)[in_scope]) != ids or tuple(tm.origin_ids) != ids:
         raise ValueError("travel-time matrices do not match the demand points")
     hospital_min = np.min(hmin, axis=1)
     if include_hospital_sites:

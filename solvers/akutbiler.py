@@ -251,7 +251,8 @@ def plan_value(inst: EMSInstance, p: EMSParams, new: Sequence[int]) -> tuple[flo
     if p.kind == "mexclp":
         exp = float((w * (1.0 - p.busy_fraction ** c)).sum())
         return exp, {"expected_covered": exp, "busy_fraction": p.busy_fraction}
-    A1, A2 = inst.covers(p.T1), inst.covers(p.T2)
+    T1, T2 = p.dsm_targets
+    A1, A2 = inst.covers(T1), inst.covers(T2)
     c1 = A1[:, stations].sum(axis=1) if stations else np.zeros(inst.n_demand)
     c2 = A2[:, stations].sum(axis=1) if stations else np.zeros(inst.n_demand)
     must2 = A2.any(axis=1) & (w > 0)
@@ -382,7 +383,8 @@ def _diagnose(inst: EMSInstance, p: EMSParams, options: SolveOptions | None, err
                 f"{r} needs {d['target']:.1%} within {p.T:g} min but can reach at most {d['best_share']:.1%}"
                 for r, d in binding.items()))
     if p.kind == "dsm":
-        must = inst.covers(p.T2).any(axis=1) & (w > 0)
+        T1, T2 = p.dsm_targets
+        must = inst.covers(T2).any(axis=1) & (w > 0)
         if p.t2_penalty is None and must.any():
             sub = inst.subset_demand(must)
             if _min_units(sub, options, T=p.T2, k=p.k, budget_mio_kr=p.budget_mio_kr) is None:
@@ -391,9 +393,9 @@ def _diagnose(inst: EMSInstance, p: EMSParams, options: SolveOptions | None, err
                 notes.append(f"covering all demand within T2 = {p.T2:g} min needs at least {need} new unit(s); "
                              f"{limits} is not enough (pass t2_penalty to make the T2 rule soft)")
         if p.alpha:
-            reach1 = inst.covers(p.T1).any(axis=1)
+            reach1 = np.asarray(inst.covers(T1).any(axis=1), dtype=bool)
             R1 = float(w[reach1].sum())
-            share = best_covered(inst, reach1, p.T1, p.k, p.budget_mio_kr, options) / R1 if R1 > 0 else 1.0
+            share = best_covered(inst, reach1, T1, p.k, p.budget_mio_kr, options) / R1 if R1 > 0 else 1.0
             if share < p.alpha - 1e-7:
                 binding["alpha"] = {"target": p.alpha, "best_share": share}
                 notes.append(f"at most {share:.1%} of the demand reachable within T1 = {p.T1:g} min can be "
@@ -403,7 +405,9 @@ def _diagnose(inst: EMSInstance, p: EMSParams, options: SolveOptions | None, err
                       budget_mio_kr=p.budget_mio_kr) is None:
             need = _min_units(inst, options, T=p.T, target_share=p.target_share)
             binding["coverage"] = {"target_share": p.target_share, "min_new_units": need}
-            notes.append(f"the coverage target ({'every reachable point' if p.target_share is None else f'{p.target_share:.1%} of reachable demand'}"
+            what = ("every reachable point" if p.target_share is None
+                    else f"{p.target_share:.1%} of reachable demand")
+            notes.append(f"the coverage target ({what}"
                          f" within {p.T:g} min) needs {need} new unit(s); {limits} is not enough")
     if not notes:
         rules = []

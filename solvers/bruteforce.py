@@ -80,6 +80,7 @@ def houses_plan_feasible(inst: HouseInstance, new_houses, *, min_one_per_catchme
     if not houses_years_feasible(inst, costs):
         return False
     if min_one_per_catchment:
+        assert inst.site_catchment is not None  # HouseInstance.validate always fills it
         open_c = {inst.site_catchment[j] for j in sites} | {inst.site_catchment[j] for j, _ in inst.existing}
         if not set(inst.demand_catchment) <= open_c:
             return False
@@ -263,6 +264,6 @@ def houses_bruteforce(inst: HouseInstance, objective: str, *, capacity: bool = F
         v = houses_evaluate(inst, plan, objective, capacity=capacity, maxmin_epsilon=maxmin_epsilon)
         if best_val is None or sense * v > sense * best_val + 1e-12:
             best_val, best_plan = v, plan
-    if best_val is None:
+    if best_val is None or best_plan is None:
         return None
     return HousesBruteForceResult(best_val, best_plan, count)

@@ -9,7 +9,8 @@ import numpy as np
 from sundhed.model.catchments import CatchmentInstance, CatchmentRules, allowed_pairs
 
 
-def catchments_objective_terms(inst: CatchmentInstance, rules: CatchmentRules, assignment: dict[int, str]) -> dict[str, float]:
+def catchments_objective_terms(inst: CatchmentInstance, rules: CatchmentRules,
+                               assignment: dict[int, str]) -> dict[str, float]:
     """The four objective terms of an assignment, computed directly (not from the MIP)."""
     ki, hj = inst.k_index, {h: j for j, h in enumerate(inst.hospitals)}
     pop = np.asarray(inst.population, float)

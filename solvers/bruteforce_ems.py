@@ -34,14 +34,17 @@ def iter_new_subsets(inst: EMSInstance, k_max: int | None = None, budget_mio_kr:
                      *, max_subsets: int = 200_000) -> Iterator[tuple[int, ...]]:
     """All sets of new stations of size 0..k_max (within the budget), smallest first."""
     free = inst.new_candidates.tolist()
+    cost = inst.unit_cost_mio_kr
+    if budget_mio_kr is not None and cost is None:
+        raise ValueError("budget_mio_kr given but the instance has no unit_cost_mio_kr")
     k_max = len(free) if k_max is None else min(int(k_max), len(free))
     total = sum(math.comb(len(free), s) for s in range(k_max + 1))
     if total > max_subsets:
         raise ValueError(f"{total} subsets to enumerate (> max_subsets={max_subsets}); instance too large")
     for size in range(k_max + 1):
         for sub in itertools.combinations(free, size):
-            if budget_mio_kr is not None and \
-                    float(inst.unit_cost_mio_kr[list(sub)].sum()) > budget_mio_kr + 1e-9:
+            if budget_mio_kr is not None and cost is not None and \
+                    float(cost[list(sub)].sum()) > budget_mio_kr + 1e-9:
                 continue
             yield sub
 
@@ -76,7 +79,8 @@ def evaluate_plan(inst: EMSInstance, new: Sequence[int], p: EMSParams) -> tuple[
         q = p.busy_fraction
         return float((w * (1.0 - q ** c)).sum()), covered
     # dsm
-    A1, A2 = inst.covers(p.T1), inst.covers(p.T2)
+    T1, T2 = p.dsm_targets
+    A1, A2 = inst.covers(T1), inst.covers(T2)
     c1 = A1[:, ex].sum(axis=1) + (A1[:, list(new)].sum(axis=1) if len(new) else 0)
     c2 = A2[:, ex].sum(axis=1) + (A2[:, list(new)].sum(axis=1) if len(new) else 0)
     must2 = A2.any(axis=1) & (w > 0)
@@ -141,8 +145,9 @@ def lscp_feasible_with(inst: EMSInstance, n_new: int, **kw) -> bool:
     """True if some set of exactly ``n_new`` new units meets the LSCP rule (``kw`` as for the model)."""
     p = resolve_params(inst, "lscp", **kw)
     free = inst.new_candidates.tolist()
+    cost = inst.unit_cost_mio_kr
     for sub in itertools.combinations(free, n_new):
-        if p.budget_mio_kr is not None and float(inst.unit_cost_mio_kr[list(sub)].sum()) > p.budget_mio_kr + 1e-9:
+        if p.budget_mio_kr is not None and cost is not None and float(cost[list(sub)].sum()) > p.budget_mio_kr + 1e-9:
             continue
         if evaluate_plan(inst, sub, p) is not None:
             return True

@@ -155,6 +155,7 @@ def diagnose(inst: CatchmentInstance, rules: CatchmentRules, options: SolveOptio
         assignment = extract_assignment(m)
         if rule == "hard population band":
             score = evaluate_plan(inst, assignment, relaxed)
+            assert rules.band is not None  # this trial exists only for a hard band
             lo, hi = rules.band
             involved = score.band_violations
             detail = ", ".join(f"{r.catchment} {r.befolkning:,}" for r in score.per_catchment.itertuples()

@@ -287,16 +287,22 @@ def _assignment(inst: HouseInstance, mdl, open_sites: list[int], capacity: bool)
     n = inst.n_demand
     T = inst.coverage_minutes + _TOL
     h = inst.hospital_min
-    recs_i, recs_j, recs_f = [], [], []
+    recs_i: list[int] = []
+    recs_j: list[int] = []
+    recs_f: list[float] = []
     if capacity and hasattr(mdl, "assign"):
         rest = np.ones(n)
         for (i, j) in mdl.A:
             f = _val(mdl.assign[i, j])
             if f > 1e-7:
-                recs_i.append(i), recs_j.append(j), recs_f.append(min(f, 1.0))
+                recs_i.append(i)
+                recs_j.append(j)
+                recs_f.append(min(f, 1.0))
                 rest[i] -= f
         for i in np.nonzero(rest > 1e-7)[0]:
-            recs_i.append(int(i)), recs_j.append(-1), recs_f.append(float(rest[i]))
+            recs_i.append(int(i))
+            recs_j.append(-1)
+            recs_f.append(float(rest[i]))
     else:
         if open_sites:
             sub = inst.travel_min[:, open_sites]
@@ -405,7 +411,7 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
 
     # ---- chosen sites
     types = inst.house_types
-    rows = []
+    rows: list[tuple] = []
     for j, q in inst.existing:
         rows.append((inst.site_ids[j], j, int(inst.site_kommune[j]), types[q].name, True, None,
                      types[q].capacity, 0.0, 0.0, 0.0))
@@ -461,8 +467,8 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
         delta = marginal_delta_mio_kr
         if delta is None:
             sc = inst.state_cost_matrix()[~inst.existing_mask()]
-            cheapest = float(sc[sc > 0].min()) if (sc > 0).any() else 0.0
-            delta = min(inst.budget_mio_kr, max(0.01 * inst.budget_mio_kr, cheapest))
+            cheapest_house = float(sc[sc > 0].min()) if (sc > 0).any() else 0.0
+            delta = min(inst.budget_mio_kr, max(0.01 * inst.budget_mio_kr, cheapest_house))
         if delta <= 0 or delta > inst.budget_mio_kr:
             notes.append("marginal value not computed: budget is 0 or delta outside (0, budget]")
             delta = None

@@ -178,7 +178,8 @@ def cmd_config(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from sundhed.config import config_reference
 
-    p = argparse.ArgumentParser(prog="sundhed", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="sundhed", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("solve", help="solve one scenario from a TOML/YAML config",
                        description="Solve one scenario: catchments, houses, akutbiler or a chain of them, and write "

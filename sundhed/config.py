@@ -48,7 +48,8 @@ class CatchmentConfig(Strict):
     fixed: dict[str, str] = Field({}, description="kommune name -> akutsygehus it must join")
     forbidden: list[tuple[str, str]] = Field([], description="(kommune, akutsygehus) pairs not allowed")
     hospital_sites: Literal["current", "2018"] = Field(
-        "current", description="current: GISCO 2018 sites with the four relocated hospitals moved (see geodata/hospitals.py); 2018: GISCO 2018 coordinates as they were")
+        "current", description="current: GISCO 2018 sites with the four relocated hospitals moved (see "
+                               "geodata/hospitals.py); 2018: GISCO 2018 coordinates as they were")
 
     def instance_args(self) -> dict:
         """Arguments of :func:`sundhed.model.national.catchment_instance`."""
@@ -252,7 +253,8 @@ def _format(err: ValidationError, path: Path) -> str:
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "<root>"
         if e["type"] == "extra_forbidden":
-            lines.append(f"{path}: unknown key '{key}' (value {e.get('input')!r}); see `sundhed solve --help` for allowed keys")
+            lines.append(f"{path}: unknown key '{key}' (value {e.get('input')!r}); "
+                         "see `sundhed solve --help` for allowed keys")
         else:
             lines.append(f"{path}: key '{key}' has value {e.get('input')!r}: {e['msg']}")
     return "\n".join(lines)

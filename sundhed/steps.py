@@ -48,7 +48,7 @@ class ModelStep:
 
     name: str
     subdir: str
-    plan_type: type
+    plan_type: type[Plan]
     key_prefix: str
     map_key: str
     build: Callable[[Config, Any, StepContext], Any]
@@ -168,7 +168,7 @@ def _ems_report(e) -> str:
             f" with {len(e.new)} new units")
 
 
-def _plan_types() -> tuple[type, type, type]:
+def _plan_types() -> tuple[type[Plan], type[Plan], type[Plan]]:
     from sundhed.solvers.akutbiler import EMSPlan
     from sundhed.solvers.catchments import CatchmentResult
     from sundhed.solvers.houses import HousePlan

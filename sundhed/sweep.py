@@ -248,7 +248,7 @@ def _run_dask(todo: dict, func, scheduler: str, store) -> None:
 def _table(items: list[tuple[str, dict]]) -> pd.DataFrame:
     rows = []
     for h, rec in items:
-        row = {"hash": h}
+        row: dict[str, Any] = {"hash": h}
         row.update(_flatten(rec.get("params", {})))
         row["status"] = rec.get("status")
         row["error"] = rec.get("error")
