@@ -196,6 +196,26 @@ class AkutbilerConfig(Strict):
         return v
 
 
+class SimulationConfig(Strict):
+    """Dispatch simulation of an akutbil plan (``sundhed simulate``; model/dispatch_sim.py). Minutes, calls a
+    year, shares in [0, 1]. The defaults are stated assumptions, not data."""
+
+    run: bool = Field(False, description="simulate a year of calls after every akutbil solve")
+    calls_per_year: float = Field(175_000, gt=0, description="national A-calls a year, an estimate (about "
+                                  "875,000 A-priority trips 2021-2025 in the TV2 data / 5 years); a region "
+                                  "scope gets its population share")
+    replications: int = Field(10, ge=2, le=1000, description="seeded replications (95 % interval over them)")
+    seed: int = Field(1, ge=0, description="random seed (same seed = same calls)")
+    on_scene_min: float = Field(20.0, ge=0, description="ambulance minutes on scene (mean; assumption)")
+    akutbil_on_scene_min: float = Field(20.0, ge=0, description="akutbil minutes on scene (mean; assumption)")
+    on_scene: Literal["exponential", "fixed"] = Field("exponential", description="on-scene time distribution")
+    transport_share: float = Field(0.7, ge=0, le=1, description="share of A-calls taken to hospital by "
+                                   "ambulance (assumption)")
+    handover_min: float = Field(15.0, ge=0, description="minutes at the hospital before driving back (assumption)")
+    units_per_site: int = Field(1, ge=1, description="ambulances per modelled / hospital site (a station list "
+                                "gives its own 'enheder'); every new unit is one akutbil")
+
+
 class SolverConfig(Strict):
     time_limit: float = Field(600.0, gt=0, description="seconds")
     mip_gap: float = Field(1e-6, ge=0, le=1, description="relative gap at which HiGHS stops")
@@ -219,6 +239,7 @@ class Config(Strict):
     catchments: CatchmentConfig = CatchmentConfig()
     houses: HousesConfig = HousesConfig()
     akutbiler: AkutbilerConfig = AkutbilerConfig()
+    simulation: SimulationConfig = SimulationConfig()
     solver: SolverConfig = SolverConfig()
     output: OutputConfig = OutputConfig()
 
@@ -244,6 +265,8 @@ class Config(Strict):
         unused = {m for m in ("catchments", "houses", "akutbiler") if m not in self.models}
         if self.models != ["catchments"]:
             unused.discard("catchments")  # its hospital_sites and the Table B.1 catchments still matter
+        if not (self.simulation.run and "akutbiler" in self.models):
+            unused.add("simulation")  # it changes no solve; only when it runs do its metrics enter the record
         blob = json.dumps(self.model_dump(mode="json", exclude={"output", *unused}), sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
