@@ -203,7 +203,9 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
     tree_xy = cKDTree(xy)
     k = min(LOCAL_K + 1, n)
     dist, nbr = tree_xy.query(xy, k=k, distance_upper_bound=LOCAL_MAX_KM * 1000)
-    cand = [(i, int(j), d) for i in range(n) for d, j in zip(dist[i, 1:], nbr[i, 1:])
+    # every neighbour but the node itself (not "all but the first hit": of two nodes at the same spot the
+    # tree may return the twin first, and the two would lose their zero-length link)
+    cand = [(i, int(j), d) for i in range(n) for d, j in zip(dist[i], nbr[i])
             if np.isfinite(d) and i < j and landmass[i] >= 0 and landmass[i] == landmass[j]]
     if cand:
         ci = np.array([c[0] for c in cand]); cj = np.array([c[1] for c in cand]); cd = np.array([c[2] for c in cand])

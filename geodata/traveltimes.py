@@ -112,7 +112,7 @@ class EmbeddedNetworkSource(TravelTimeSource):
         from sundhed.geodata import network
 
         blob = json.dumps({
-            "v": 3, "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
+            "v": 4, "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
             "k": network.LOCAL_K, "max": network.LOCAL_MAX_KM, "bay": network.AROUND_BAY_DETOUR,
             "urban": [network.URBAN_MIN_POP, network.URBAN_BASE_KM, network.URBAN_PER_SQRT_KINH],
             "wait": self.ferry_wait_min, "foreign": network.FOREIGN_ROAD_MIN, "land": network.LAND_TOLERANCE_M,

@@ -66,9 +66,11 @@ def fleet_inputs(ds, inst, stations: pd.DataFrame, cache_dir=None) -> FleetInput
     rows = np.array([row[str(i)] for i in inst.demand_ids])
     m = dh.minutes[rows]
     h = np.argmin(m, axis=1)
-    hs = travel_times(src, ds.hospital_points_frame(), points_frame(stations["id"], stations["x"], stations["y"]),
-                      cache_dir=cache_dir)
-    return FleetInputs(m[np.arange(len(rows)), h], h, hs.minutes)
+    # hospitals routed together with the demand points, so they see the same network as the akutbil model
+    hp = ds.hospital_points_frame()
+    hs = travel_times(src, pd.concat([hp, ds.demand_points_frame()], ignore_index=True),
+                      points_frame(stations["id"], stations["x"], stations["y"]), cache_dir=cache_dir)
+    return FleetInputs(m[np.arange(len(rows)), h], h, hs.minutes[: len(hp)])
 
 
 def build_fleet(inst, fi: FleetInputs, station_idx: Sequence[int], units: Sequence[int],
