@@ -165,7 +165,8 @@ def _shares_at(plan, T: float) -> pd.DataFrame:
 
 def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, title: str | None = None,
                    scenario: str = "", config_hash: str = "", lang: str = "da", notes: Sequence[str] = (),
-                   data_versions: str | None = None, bands: Sequence[float] = BANDS) -> Path:
+                   data_versions: str | None = None, bands: Sequence[float] = BANDS,
+                   simulation: tuple[pd.DataFrame, dict] | None = None, bases: pd.DataFrame | None = None) -> Path:
     """Write a self-contained (offline) Leaflet map of an akutbil plan and return its path.
 
     ``plan``: a :class:`solvers.akutbiler.EMSPlan` (solved, or read back from its folder); nothing is re-solved.
@@ -173,6 +174,9 @@ def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, 
     existing and new station (default: ``plan.stations``). ``notes``: legend lines, e.g. that the existing
     fleet is an assumption.
     ``bands``: upper limits (minutes) of the colour bands (default 5, 10, 15).
+    ``simulation``: (per-kommune table, summary) of :func:`sundhed.simulate.simulate_plan`: a layer of the
+    simulated share within T per kommune (:mod:`maps.akutbil_reality`). ``bases``: geocoded real bases
+    (:func:`geodata.bases.load_bases`), drawn as a dated layer.
     """
     T = check_lang(lang, TEXTS)
     title = title or T["title"]
@@ -268,6 +272,14 @@ def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, 
                  [s["lon"] for s in new_rows], new_svg, NEW_SIZE, tooltips=[esc(str(s["navn"])) for s in new_rows],
                  popups=new_popups, z=1000, glow=True).add_to(m)
 
+    from sundhed.maps.akutbil_reality import bases_layer, simulation_layer
+
+    reality = []
+    if simulation is not None:
+        reality.append(simulation_layer(m, ds, simulation[0], simulation[1], T, lang, tcov))
+    if bases is not None:
+        reality.append(bases_layer(m, bases, T, lang))
+
     # ---- legend / side panel
     sh = _shares_at(plan, Tcov)
     tot = sh[sh["region"] == TOTAL_LABEL]
@@ -315,5 +327,6 @@ def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, 
         f"<tr><td><span class='mp-sym mp-glow'>{svg_symbol('star', NEW_COLOUR, 22)}</span></td>"
         f"<td>{T['new']}</td><td class='mp-num'><b>{fmt_int(len(new_ids), lang)}</b></td></tr></table>")
 
+    parts.extend(reality)
     parts.append(notes_block([*notes, T["modelled_note"], T["ferry_note"]], T))
     return write_map(m, "".join(parts), title, out_path)

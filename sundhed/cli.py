@@ -6,6 +6,8 @@
     sundhed sweep SWEEP [--jobs N] [--scheduler tcp://…|local]   many scenarios + report.html
     sundhed config schema|defaults                print the config's JSON Schema / a full default TOML
     sundhed data check                            print the data report; exit 1 on any inconsistency
+    sundhed simulate RESULT_DIR [--json]          a year of A-calls on a solved akutbil plan (sundhed/cli_reality.py)
+    sundhed validate response-times|bases         the akutbil model against observed data
 """
 from __future__ import annotations
 
@@ -227,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     dc = dsub.add_parser("check", help="print the data report; exit 1 on any inconsistency")
     dc.add_argument("--no-travel", action="store_true", help="skip the travel-time checks")
     dc.set_defaults(func=cmd_data_check)
+    from sundhed.cli_reality import register
+
+    register(sub)  # sundhed simulate, sundhed validate response-times|bases
     return p
 
 

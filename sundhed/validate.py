@@ -128,19 +128,23 @@ def response_times(cfg, data_dir: str | Path, postcodes_file: str | Path, *, del
     return summary, agg[cols].sort_values(["region", "postnr"]).reset_index(drop=True)
 
 
-def bases_report(cfg, *, radius_km: float = 5.0, base_dir: Path | None = None,
-                 new_ids: list[str] | None = None) -> dict:
-    """Real bases within ``radius_km`` of the config's existing stations (and, with ``new_ids``, of the
-    existing + new stations), per region; the region of a base is its kommune's."""
+def bases_for(cfg, ds) -> pd.DataFrame:
+    """The shipped, geocoded bases with the ``region`` of their kommune, cut to ``cfg.regions`` (if any)."""
     from sundhed.geodata.bases import load_bases
-    from sundhed.geodata.dataset import load_dataset
 
-    ds = load_dataset(cfg.catchments.hospital_sites)
     bases = load_bases()
     region_of = dict(zip(ds.kommuner["kode"].astype(int), ds.kommuner["region"]))
     bases = bases.assign(region=bases["kode"].astype(int).map(region_of))
-    if cfg.regions:
-        bases = bases[bases["region"].isin(cfg.regions)]
+    return bases[bases["region"].isin(cfg.regions)].reset_index(drop=True) if cfg.regions else bases
+
+
+def bases_report(cfg, *, radius_km: float = 5.0, base_dir: Path | None = None) -> dict:
+    """Real bases within ``radius_km`` (straight line) of the config's existing stations, per region; the
+    region of a base is its kommune's."""
+    from sundhed.geodata.dataset import load_dataset
+
+    ds = load_dataset(cfg.catchments.hospital_sites)
+    bases = bases_for(cfg, ds)
     _, _, fleet = _fleet(cfg, ds, base_dir)
     tab = bases_matched(bases, fleet, radius_km)
     order = {r: i for i, r in enumerate(REGION_ORDER + ("(total)",))}
