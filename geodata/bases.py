@@ -26,7 +26,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-
 from sundhed.geodata.errors import DataError
 from sundhed.geodata.io import data_path, numeric_column, read_csv_checked
 from sundhed.geodata.kommuner import CRS_MAP, CRS_METRIC

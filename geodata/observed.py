@@ -16,7 +16,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
 from sundhed.geodata.errors import DataError
 from sundhed.geodata.io import numeric_column, read_csv_checked
 from sundhed.geodata.kommuner import CRS_METRIC
@@ -74,7 +73,7 @@ def load_postcode_polygons(path: str | Path) -> gpd.GeoDataFrame:
         raise DataError(p, "postcode polygons not found (postnumre.geojson of DAGI / Neogeografen)")
     try:
         g = gpd.read_file(p)
-    except Exception as exc:  # pyogrio raises several types
+    except Exception as exc:  # noqa: BLE001 (pyogrio raises several types)
         raise DataError(p, f"cannot be read as GeoJSON: {exc}") from None
     for c in ("POSTNR_TXT", "POSTBYNAVN"):
         if c not in g:

@@ -6,13 +6,21 @@ shipped, geocoded bases (geodata/data/project/prehospital_bases.csv).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import folium
 import pandas as pd
-
-from sundhed.maps.common import (compact_geojson, esc, fmt_int, fmt_pct, popup_html, svg_symbol, swatch,
-                                 symbol_layer, SIMPLIFY_M)
+from sundhed.maps.common import (
+    SIMPLIFY_M,
+    compact_geojson,
+    esc,
+    fmt_int,
+    fmt_pct,
+    popup_html,
+    svg_symbol,
+    swatch,
+    symbol_layer,
+)
 
 #: Simulated share within T (after the plan) per kommune: lower limits and colours (≥ first limit first).
 SIM_CLASSES = ((0.98, "#1a9641"), (0.95, "#a6d96a"), (0.90, "#ffffbf"), (0.85, "#fdae61"), (0.0, "#d7191c"))
@@ -30,8 +38,8 @@ TEXTS = {
         "share_before": "Simuleret andel før",
         "share_after": "Simuleret andel efter",
         "calls": "A-kald om året (simuleret)",
-        "bases_layer": "Kendte præhospitale baser {a}–{b} (ufuldstændig liste)",
-        "bases_h": "Kendte baser (kilder {a}–{b})",
+        "bases_layer": "Kendte præhospitale baser {span} (ufuldstændig liste)",
+        "bases_h": "Kendte baser (kilder {span})",
         "bases_note": ("{n} baser efter by, samlet fra regionernes og avisers sider; ikke et fuldt register. "
                        "Placeret i byens GeoNames-punkt."),
         "unit_types": {"akutlaegehelikopter": "akutlægehelikopter", "akutlaegebil": "akutlægebil",
@@ -51,8 +59,8 @@ TEXTS = {
         "share_before": "Simulated share before",
         "share_after": "Simulated share after",
         "calls": "A-calls a year (simulated)",
-        "bases_layer": "Known prehospital bases {a}–{b} (partial list)",
-        "bases_h": "Known bases (sources {a}–{b})",
+        "bases_layer": "Known prehospital bases {span} (partial list)",
+        "bases_h": "Known bases (sources {span})",
         "bases_note": ("{n} bases by town, compiled from regional and newspaper pages; not a full register. "
                        "Placed at the town's GeoNames point."),
         "unit_types": {"akutlaegehelikopter": "doctor helicopter", "akutlaegebil": "doctor car",
@@ -126,6 +134,7 @@ def bases_layer(m: folium.Map, bases: pd.DataFrame, T: dict, lang: str) -> str:
     if bases is None or bases.empty:
         return ""
     a, b = _years(bases)
+    span = a if a == b else f"{a}–{b}"
     types = X["unit_types"]
     tips = [f"{esc(str(r.town))}: {esc(types.get(r.unit_type, r.unit_type))} ({esc(str(r.as_of))})"
             for r in bases.itertuples()]
@@ -139,7 +148,7 @@ def bases_layer(m: folium.Map, bases: pd.DataFrame, T: dict, lang: str) -> str:
             rows = [*rows, (X["detail"], esc(str(r.detail)))]
         pops.append(popup_html(esc(str(r.town)), rows))
     svg = svg_symbol("triangle", BASE_COLOUR, BASE_SIZE)
-    symbol_layer(X["bases_layer"].format(a=a, b=b), bases["lat"].tolist(), bases["lon"].tolist(), svg, BASE_SIZE,
+    symbol_layer(X["bases_layer"].format(span=span), bases["lat"].tolist(), bases["lon"].tolist(), svg, BASE_SIZE,
                  tooltips=tips, popups=pops, z=700).add_to(m)
-    return (f"<div class='mp-h'>{X['bases_h'].format(a=a, b=b)}</div><table><tr><td style='width:26px'>"
+    return (f"<div class='mp-h'>{X['bases_h'].format(span=span)}</div><table><tr><td style='width:26px'>"
             f"<span class='mp-sym'>{svg}</span></td><td>{esc(X['bases_note'].format(n=len(bases)))}</td></tr></table>")

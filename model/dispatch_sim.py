@@ -39,8 +39,9 @@ one generator process per call and a ``Resource`` per unit; its per-event overhe
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -315,7 +316,7 @@ class GroupStats:
     waited_share: list[float] = field(default_factory=list)
 
     def mean(self) -> dict:
-        f = lambda v: float(np.mean(v)) if len(v) else float("nan")  # noqa: E731
+        f = lambda v: float(np.mean(v)) if len(v) else float("nan")
         return {"share_within_T": f(self.share_within_T), "mean_response_min": f(self.mean_response_min),
                 "utilisation": f(self.utilisation), "calls": f(self.calls), "waited_share": f(self.waited_share)}
 

@@ -5,7 +5,7 @@ Minutes throughout; ``trips`` weight the observed means (A-priority trips 2021â€
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

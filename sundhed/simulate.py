@@ -14,14 +14,14 @@ each with ``before``, ``after`` and ``ci_halfwidth``), ``simulation_regions.csv`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from sundhed.model.dispatch_sim import (Fleet, GroupStats, SimParams, group_stats, paired_change, simulate)
+from sundhed.model.dispatch_sim import Fleet, SimParams, group_stats, paired_change, simulate
 
 NATIONAL = "(total)"
 SIM_FILE = "simulation.json"

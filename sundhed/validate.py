@@ -22,8 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sundhed.model.response_validation import (CALIBRATION_REGIONS, SOURCE_DISPATCH_MIN, SOURCE_DRIVE_MIN,
-                                               bases_matched, compare, compare_by_region, fit_delay, share_within)
+from sundhed.model.response_validation import (
+    CALIBRATION_REGIONS,
+    SOURCE_DISPATCH_MIN,
+    SOURCE_DRIVE_MIN,
+    bases_matched,
+    compare_by_region,
+    fit_delay,
+    share_within,
+)
 
 REGION_ORDER = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
 
@@ -58,8 +65,7 @@ def response_times(cfg, data_dir: str | Path, postcodes_file: str | Path, *, del
     """The validation summary (keys ``postcodes``, ``spearman``, ``median_abs_error_min``, ``by_region``, and
     the delay, calibration and join figures) and the per-postcode table."""
     from sundhed.geodata.dataset import load_dataset
-    from sundhed.geodata.observed import (join_postcodes, load_postcode_polygons, load_tv2_a,
-                                          representative_points)
+    from sundhed.geodata.observed import join_postcodes, load_postcode_polygons, load_tv2_a, representative_points
     ds = load_dataset(cfg.catchments.hospital_sites)
     obs = load_tv2_a(data_dir)
     if cfg.regions:
@@ -107,20 +113,20 @@ def response_times(cfg, data_dir: str | Path, postcodes_file: str | Path, *, del
                         "modelled_drive_min": float(np.average(cal["drive_min"], weights=cw)) if cw.sum() else None,
                         "observed_mean_min": float(np.average(cal["observed_min"], weights=cw)) if cw.sum() else None,
                         "fitted_delay_min": fitted},
-        "join": {"tv2_postcodes": int(len(obs)), "tv2_postcodes_in_a_polygon": int(len(matched)),
-                 "tv2_trips": int(obs["trips"].sum()), "polygons": int(len(agg)),
-                 "polygons_with_min_trips": int(len(used)), "min_trips": int(min_trips),
+        "join": {"tv2_postcodes": len(obs), "tv2_postcodes_in_a_polygon": len(matched),
+                 "tv2_trips": int(obs["trips"].sum()), "polygons": len(agg),
+                 "polygons_with_min_trips": len(used), "min_trips": int(min_trips),
                  "placed_at_town": int((used["placed_at"] == "town").sum()),
                  "unmatched_tv2_postcodes": [int(c) for c in j.loc[j["polygon"] < 0, "postnr"]]},
         "fleet": {"existing": cfg.akutbiler.existing if isinstance(cfg.akutbiler.existing, str) else "list",
-                  "stations": int(len(fleet)), "regions": list(cfg.regions) or "all"},
+                  "stations": len(fleet), "regions": list(cfg.regions) or "all"},
         "share_within_15": {r: {"observed_proxy": share_within(used.loc[used["region"] == r, "observed_min"],
                                                                used.loc[used["region"] == r, "trips"]),
                                 "modelled": share_within(used.loc[used["region"] == r, "modelled_min"],
                                                          used.loc[used["region"] == r, "trips"])}
                             for r in regions},
-        "notes": ["observed = mean A-priority response per postcode 2021-2025 (TV2 analysis of regional data; "
-                  "regions define response differently; all unit types, first on scene)",
+        "notes": [("observed = mean A-priority response per postcode 2021-2025 (TV2 analysis of regional data; "
+                   "regions define response differently; all unit types, first on scene)"),
                   "share_within_15 is a proxy: share of trips in postcodes whose mean is at most 15 min"],
     }
     cols = ["postnr", "navn", "region", "tv2_codes", "trips", "observed_min", "drive_min", "modelled_min",
@@ -149,7 +155,7 @@ def bases_report(cfg, *, radius_km: float = 5.0, base_dir: Path | None = None) -
     tab = bases_matched(bases, fleet, radius_km)
     order = {r: i for i, r in enumerate(REGION_ORDER + ("(total)",))}
     tab = tab.sort_values("region", key=lambda s: s.map(order)).reset_index(drop=True)
-    out = {"radius_km": radius_km, "stations": int(len(fleet)), "bases": int(len(bases)),
+    out = {"radius_km": radius_km, "stations": len(fleet), "bases": len(bases),
            "by_region": {r["region"]: {"bases": int(r["bases"]), "within": int(r["within"]), "share": float(r["share"])}
                          for _, r in tab.iterrows()},
            "by_unit_type": {u: int(n) for u, n in bases.groupby("unit_type").size().items()},

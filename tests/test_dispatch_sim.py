@@ -5,9 +5,16 @@ import math
 
 import numpy as np
 import pytest
-
-from sundhed.model.dispatch_sim import (Fleet, SimParams, erlang_c, group_stats, paired_change, run_calls,
-                                        simulate, t_halfwidth)
+from sundhed.model.dispatch_sim import (
+    Fleet,
+    SimParams,
+    erlang_c,
+    group_stats,
+    paired_change,
+    run_calls,
+    simulate,
+    t_halfwidth,
+)
 
 
 def one_station(c: int) -> Fleet:
