@@ -93,6 +93,12 @@ def run_checks(ds: Dataset, travel: bool = True) -> tuple[list[str], list[str]]:
     check(len(comps) == 1 + len(islands),
           f"without ferries: {len(comps)} pieces = mainland + {len(islands)} ferry islands")
 
+    lines.append("Prehospital bases (partial, dated 2014-2024; geodata/data/project/prehospital_bases.csv)")
+    from sundhed.geodata.bases import load_bases
+
+    b = load_bases()
+    check(b["kode"].isin(k["kode"]).all(), f"{len(b)} geocoded (base, town) rows, each in a kommune")
+
     if travel:
         lines.append("Travel times (embedded network)")
         tm = ds.demand_to_hospitals()
