@@ -58,7 +58,7 @@ def main() -> None:
     fleet = Fleet(drive_min=drive, uses_ferry=np.zeros((n, u), bool), transports=np.ones(u, bool),
                   station=np.arange(u), to_hospital_min=np.zeros(n), hospital_to_station_min=np.zeros((n, u)))
     p = SimParams(calls_per_year=a.calls, transport_share=0.0)
-    times, points, e1, transport, horizon = draw_calls(rng.uniform(1, 100, n), p, rng)
+    times, points, e1, transport, horizon, _ = draw_calls(rng.uniform(1, 100, n), p, rng)
     pref = unit_order(fleet)
     t0 = time.process_time()
     ours = run_calls(fleet, p, times, points, e1, transport, horizon, pref)

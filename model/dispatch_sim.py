@@ -57,7 +57,9 @@ class SimParams:
     The defaults are planning assumptions, not data: ``calls_per_year`` 175,000 national A-calls is an
     *estimate* (about 875,000 A-priority trips 2021–2025 in the TV2 data = five years); ``on_scene_min`` 20,
     ``akutbil_on_scene_min`` 20, ``transport_share`` 0.7 and ``handover_min`` 15 are round assumptions to
-    be replaced by a region's own figures.
+    be replaced by a region's own figures. ``background_calls_per_year``: other calls (e.g. B-priority) that
+    occupy the nearest free *ambulance* like an A-call but are not counted in any figure (load only; default
+    none; the TV2 data hold about 835,000 B-trips 2021–2025, about 167,000 a year).
     """
 
     calls_per_year: float = 175_000.0
@@ -71,13 +73,15 @@ class SimParams:
     on_scene: Literal["exponential", "fixed"] = "exponential"
     replications: int = 10
     seed: int = 1
+    background_calls_per_year: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("calls_per_year", "horizon_days", "T"):
             v = float(getattr(self, name))
             if not math.isfinite(v) or v <= 0:
                 raise ValueError(f"{name} must be a positive, finite number, got {getattr(self, name)!r}")
-        for name in ("delay_min", "on_scene_min", "akutbil_on_scene_min", "handover_min"):
+        for name in ("delay_min", "on_scene_min", "akutbil_on_scene_min", "handover_min",
+                     "background_calls_per_year"):
             v = float(getattr(self, name))
             if not math.isfinite(v) or v < 0:
                 raise ValueError(f"{name} must be finite, non-negative minutes, got {getattr(self, name)!r}")
@@ -179,21 +183,34 @@ def draw_calls(weights: np.ndarray, p: SimParams, rng: np.random.Generator):
     else:
         e1 = np.ones(n_calls)
     transport = rng.uniform(size=n_calls) < p.transport_share
-    return times, points, e1, transport, horizon
+    counted = np.ones(n_calls, dtype=bool)
+    if p.background_calls_per_year > 0:  # drawn after the A-calls, so the A-calls stay the same
+        nb = int(rng.poisson(p.background_calls_per_year * p.horizon_days / 365.0))
+        tb = rng.uniform(0.0, horizon, nb)
+        pb = rng.choice(len(w), size=nb, p=w / w.sum())
+        eb = rng.exponential(1.0, nb) if p.on_scene == "exponential" else np.ones(nb)
+        trb = rng.uniform(size=nb) < p.transport_share
+        order = np.argsort(np.r_[times, tb], kind="stable")
+        times, points, e1 = np.r_[times, tb][order], np.r_[points, pb][order], np.r_[e1, eb][order]
+        transport, counted = np.r_[transport, trb][order], np.r_[counted, np.zeros(nb, bool)][order]
+    return times, points, e1, transport, horizon, counted
 
 
 def simulate_once(fleet: Fleet, weights: np.ndarray, p: SimParams, rng: np.random.Generator,
                   pref: np.ndarray | None = None) -> SimRun:
     """One replication of a year of calls (see the module docstring). ``pref``: the (n, U) unit order by
     response per point (from :func:`unit_order`; computed here when not given)."""
-    times, points, e1, transport, horizon = draw_calls(weights, p, rng)
-    return run_calls(fleet, p, times, points, e1, transport, horizon, pref)
+    times, points, e1, transport, horizon, counted = draw_calls(weights, p, rng)
+    return run_calls(fleet, p, times, points, e1, transport, horizon, pref, counted)
 
 
 def run_calls(fleet: Fleet, p: SimParams, times: np.ndarray, points: np.ndarray, e1: np.ndarray,
-              transport: np.ndarray, horizon: float, pref: np.ndarray | None = None) -> SimRun:
+              transport: np.ndarray, horizon: float, pref: np.ndarray | None = None,
+              counted: np.ndarray | None = None) -> SimRun:
     """Dispatch a given list of calls: ``times`` (sorted minutes), ``points`` (demand indices), ``e1`` (on-scene
-    time as a multiple of its mean), ``transport`` (bool), over ``horizon`` minutes (busy time is cut there)."""
+    time as a multiple of its mean), ``transport`` (bool), over ``horizon`` minutes (busy time is cut there).
+    ``counted`` (bool, default all): False marks a background call, answered by the nearest free ambulance
+    and left out of the returned calls (its busy time stays)."""
     times = np.asarray(times, dtype=float)
     points = np.asarray(points, dtype=np.int64)
     if len(times) > 1 and (np.diff(times) < 0).any():
@@ -245,11 +262,21 @@ def run_calls(fleet: Fleet, p: SimParams, times: np.ndarray, points: np.ndarray,
         return start
 
     all_units = range(fleet.n_units)
+    counted = np.ones(n, dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
     for k in range(n):
         t = float(times[k])
         i = int(points[k])
         order = pref_l[i]
         row_r = resp_l[i]
+        if not counted[k]:
+            if amb_units:
+                v = first_free(order, t, True)
+                if v < 0:
+                    v = earliest(row_r, t, amb_units)
+                if row_r[v] < inf:
+                    occupy(v, t, i, on_amb * e1[k], bool(transport[k]))
+            out_resp[k], out_unit[k] = inf, -1
+            continue
         u = first_free(order, t, False)
         if u < 0:
             u = earliest(row_r, t, all_units)
@@ -271,7 +298,9 @@ def run_calls(fleet: Fleet, p: SimParams, times: np.ndarray, points: np.ndarray,
                     occupy(v, t, i, on_amb * e1[k], True)
         out_resp[k] = start - t + row_r[u]
         out_unit[k] = u
-    within = (out_resp <= p.T + TIME_TOL_MIN) & ~ferry[points, out_unit] if n else np.zeros(0, dtype=bool)
+    c = counted
+    times, points, out_resp, out_unit, out_wait = times[c], points[c], out_resp[c], out_unit[c], out_wait[c]
+    within = (out_resp <= p.T + TIME_TOL_MIN) & ~ferry[points, out_unit] if len(times) else np.zeros(0, bool)
     return SimRun(call_time=times, call_point=points, response_min=out_resp, within_T=within, waited=out_wait,
                   unit=out_unit, busy_min=np.asarray(busy), horizon_min=horizon)
 

@@ -212,6 +212,9 @@ class SimulationConfig(Strict):
     transport_share: float = Field(0.7, ge=0, le=1, description="share of A-calls taken to hospital by "
                                    "ambulance (assumption)")
     handover_min: float = Field(15.0, ge=0, description="minutes at the hospital before driving back (assumption)")
+    background_calls_per_year: float = Field(0, ge=0, description="other calls (e.g. B-priority; TV2: about "
+                                             "167,000 a year) that occupy the nearest free ambulance but are "
+                                             "not counted; national, scaled like calls_per_year")
     units_per_site: int = Field(1, ge=1, description="ambulances per modelled / hospital site (a station list "
                                 "gives its own 'enheder'); every new unit is one akutbil")
 

@@ -27,10 +27,12 @@ NATIONAL = "(total)"
 SIM_FILE = "simulation.json"
 
 
-def sim_params(cfg, T: float, delay_min: float, calls_per_year: float | None = None) -> SimParams:
-    """:class:`SimParams` from the config's ``simulation`` table and the plan's T and delay (minutes)."""
+def sim_params(cfg, T: float, delay_min: float, scale: float = 1.0) -> SimParams:
+    """:class:`SimParams` from the config's ``simulation`` table and the plan's T and delay (minutes); the
+    national call rates times ``scale`` (the scope's share of the population)."""
     s = cfg.simulation
-    return SimParams(calls_per_year=s.calls_per_year if calls_per_year is None else calls_per_year,
+    return SimParams(calls_per_year=s.calls_per_year * scale,
+                     background_calls_per_year=s.background_calls_per_year * scale,
                      T=T, delay_min=delay_min, on_scene_min=s.on_scene_min,
                      akutbil_on_scene_min=s.akutbil_on_scene_min, transport_share=s.transport_share,
                      handover_min=s.handover_min, on_scene=s.on_scene, replications=s.replications, seed=s.seed)
@@ -128,8 +130,8 @@ def simulate_plan(ds, inst, stations: pd.DataFrame, existing: Sequence[int], new
     pop = dict(zip(pid, ds.demand["befolkning_modelleret"].astype(float)))
     scope_pop = sum(pop[str(i)] for i in inst.demand_ids)
     national_pop = float(ds.demand["befolkning_modelleret"].sum())
-    calls = s.calls_per_year * scope_pop / national_pop
-    p = sim_params(cfg, float(a.T), float(inst.delay_min), calls)
+    p = sim_params(cfg, float(a.T), float(inst.delay_min), scope_pop / national_pop)
+    calls = p.calls_per_year
     fi = fleet_inputs(ds, inst, stations, cache_dir)
     existing, new = [int(j) for j in existing], [int(j) for j in new]
     ex_units = units_at(stations, existing, s.units_per_site)

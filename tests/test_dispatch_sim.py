@@ -149,3 +149,23 @@ def test_bad_parameters():
     with pytest.raises(ValueError, match="shape"):
         Fleet(drive_min=np.zeros((2, 2)), uses_ferry=np.zeros((2, 2), bool), transports=np.ones(3, bool),
               station=np.zeros(2, int), to_hospital_min=np.zeros(2), hospital_to_station_min=np.zeros((2, 2)))
+
+
+def test_background_call_occupies_an_ambulance_but_is_not_counted():
+    """A background call at t = 0 takes station 0 (busy until 15); the A-call at t = 1 gets station 1."""
+    p = SimParams(delay_min=1.0, on_scene_min=10.0, on_scene="fixed", transport_share=0.0, T=6.0)
+    run = run_calls(two_stations(), p, np.array([0.0, 1.0]), np.zeros(2, int), np.ones(2), np.zeros(2, bool),
+                    horizon=100.0, counted=np.array([False, True]))
+    assert run.response_min.tolist() == [6.0] and run.unit.tolist() == [1]
+    assert run.busy_min.tolist() == [15.0, 21.0]
+
+
+def test_background_load_keeps_the_a_calls_and_raises_waiting():
+    base = SimParams(calls_per_year=30 * 1440 * 365 / 60, horizon_days=60, T=1e-6, delay_min=0.0,
+                     on_scene_min=20.0, transport_share=0.0, replications=3, seed=2)  # 0.5 calls/min, a = 10
+    loaded = SimParams(**{**base.__dict__, "background_calls_per_year": base.calls_per_year / 2})
+    a, b = simulate(one_station(14), np.ones(1), base), simulate(one_station(14), np.ones(1), loaded)
+    assert all(np.array_equal(x.call_time, y.call_time) for x, y in zip(a, b))  # same A-calls
+    # total load 15 erlangs on 14 servers would be unstable; here 10 + 5 = 15 > 14: waiting shoots up
+    assert np.mean([r.waited.mean() for r in b]) > np.mean([r.waited.mean() for r in a]) + 0.2
+    assert np.mean([r.utilisation.mean() for r in b]) > 0.95
