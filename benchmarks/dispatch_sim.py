@@ -16,8 +16,13 @@ import argparse
 import time
 
 import numpy as np
-
-from sundhed.model.dispatch_sim import Fleet, SimParams, draw_calls, run_calls, unit_order
+from sundhed.model.dispatch_sim import (
+    Fleet,
+    SimParams,
+    draw_calls,
+    run_calls,
+    unit_order,
+)
 
 
 def simpy_run(fleet: Fleet, p: SimParams, times, points, e1) -> np.ndarray:

@@ -23,9 +23,10 @@ def pct(x) -> str:
 
 
 def main() -> None:
-    from sundhed.config import load_config
     from sundhed.geodata.dataset import load_dataset
     from sundhed.geodata.observed import default_postcodes_file, default_tv2_dir
+
+    from sundhed.config import load_config
     from sundhed.scenario import run_scenario
     from sundhed.validate import bases_report, response_times
 
@@ -38,9 +39,9 @@ def main() -> None:
     cfg = cfg.model_copy(update={"simulation": cfg.simulation.model_copy(
         update={"run": True, "replications": a.replications})})
     run = run_scenario(cfg, ds=ds)
-    r = run.ems_simulation.regions
+    r = run.ems.simulation.regions
     print(f"1. 12 new akutbiler (MCLP, 15 min), {a.replications} replications, "
-          f"{run.ems_simulation.summary['calls_per_year']:,.0f} A-calls a year:")
+          f"{run.ems.simulation.summary['calls_per_year']:,.0f} A-calls a year:")
     print(f"   {'':12s} {'static':>16s} {'simulated':>26s} {'sim change':>16s} {'util.':>6s}")
     for _, x in r.iterrows():
         print(f"   {x['region']:12s} {pct(x['static_before']):>7s} → {pct(x['static_after']):>7s} "

@@ -61,7 +61,9 @@ def candidate_stations(ds: Dataset, min_town_pop: float = 1000, station_list: pd
                        include: Sequence[str] = ()) -> pd.DataFrame:
     """Candidate stations: ``id``, ``navn``, ``kode`` (kommune), ``kind`` (town / hospital / station), ``x``,
     ``y`` (EPSG:25832). Towns with ``geonames_befolkning >= min_town_pop`` (and any town named in
-    ``include``) first, then the 21 hospital sites, then the rows of ``station_list``."""
+    ``include``) first, then the 21 hospital sites, then the rows of ``station_list``. A station list's
+    ``enheder`` (units) is kept (NaN for towns and hospitals).
+    """
     t = ds.towns
     t = t[(t["geonames_befolkning"] >= min_town_pop) | np.isin([f"T{g}" for g in t["geonameid"]], list(include))]
     h = ds.hospitals
@@ -73,7 +75,8 @@ def candidate_stations(ds: Dataset, min_town_pop: float = 1000, station_list: pd
                          "x": h.geometry.x.to_numpy(), "y": h.geometry.y.to_numpy()})
     parts = [towns, hosp]
     if station_list is not None:
-        parts.append(station_list[["id", "navn", "kode", "kind", "x", "y"]])
+        parts.append(station_list[["id", "navn", "kode", "kind", "x", "y"] +
+                                  [c for c in ("enheder",) if c in station_list]])  # units: dispatch simulation
     return pd.concat(parts, ignore_index=True)
 
 

@@ -19,7 +19,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 import pandas as pd
@@ -87,6 +87,9 @@ class EMSPlan:
     stations: pd.DataFrame | None = None
     report_notes: dict[str, list[str]] = field(default_factory=dict)
     config: dict = field(default_factory=dict)
+    #: the dispatch simulation of this plan (``sundhed.simulate.SimulationResult``: ``write(dir)`` and
+    #: ``metrics()``), when the config ran it; written beside the plan, not part of ``summary.json``
+    simulation: Any = None
 
     model: ClassVar[str] = "akutbiler"
 
@@ -154,6 +157,8 @@ class EMSPlan:
                 if reg != TOTAL_LABEL:
                     out.append(Metric(f"share_after_{reg}", float(v), "share", f"{reg}: andel efter",
                                       f"{reg}: share after"))
+        if self.simulation is not None:
+            out.extend(self.simulation.metrics())
         return out
 
     def summary(self) -> dict:
@@ -162,7 +167,10 @@ class EMSPlan:
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """``new_units.csv`` (with names and marginal coverage), ``regions.csv``, ``catchments.csv``,
         ``demand.csv``, ``stations.csv`` and ``summary.json`` in ``out_dir``."""
-        return write_plan_files(out_dir, self.tables(), self.summary())
+        paths = write_plan_files(out_dir, self.tables(), self.summary())
+        if self.simulation is not None:
+            paths.update(self.simulation.write(out_dir))
+        return paths
 
     @classmethod
     def read(cls, out_dir: str | Path) -> "EMSPlan":

@@ -27,19 +27,15 @@ def _config(path: str | None):
 
 def cmd_simulate(args) -> int:
     from sundhed.simulate import simulate_result_dir
+    from sundhed.steps import STEPS, MapInfo
 
     log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.json else (lambda m: print(m, flush=True))
-    res, cfg, _ = simulate_result_dir(args.result, replications=args.replications, seed=args.seed, log=log)
-    d = Path(args.result) / "akutbiler"
-    paths = res.write(d)
-    if not args.no_map and cfg.output.map:
-        from sundhed.cli import _render_model_maps
-        from sundhed.scenario import run_scenario
-
-        log(f"re-solving scenario '{cfg.scenario}' to draw the akutbil map with the simulated layer")
-        run = run_scenario(cfg)
-        run.ems_simulation = res
-        paths.update(_render_model_maps(run, Path(args.result), args.lang or cfg.output.lang))
+    res, cfg, plan, ds = simulate_result_dir(args.result, replications=args.replications, seed=args.seed, log=log)
+    step = STEPS["akutbiler"]
+    paths = res.write(step.folder(args.result))
+    if not args.no_map and cfg.output.map:  # from the stored plan: no solve
+        lang = args.lang or cfg.output.lang
+        paths[step.map_key] = step.render(ds, plan, step.map_path(args.result), MapInfo(cfg.scenario, cfg.hash(), lang))
     if args.json:
         print(json.dumps(res.summary, ensure_ascii=False, indent=2))
     else:

@@ -70,7 +70,7 @@ def run_scenario(cfg: Config, *, ds=None, config_file: str | None = None,
     ds = ds if ds is not None else load_dataset(cfg.catchments.hospital_sites)
     run = ScenarioRun(cfg, ds)
     ctx = StepContext(base_dir=Path(config_file).parent if config_file else None,
-                      record=config_record(cfg, config_file))
+                      record=config_record(cfg, config_file), ds=ds)
     for step in steps_of(cfg.models):
         built = step.build(cfg, ds, ctx)
         log(step.describe(cfg, built))

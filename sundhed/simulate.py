@@ -21,7 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sundhed.model.dispatch_sim import Fleet, SimParams, group_stats, paired_change, simulate
+from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR
+from sundhed.model.dispatch_sim import (
+    Fleet,
+    SimParams,
+    group_stats,
+    paired_change,
+    simulate,
+)
 
 NATIONAL = "(total)"
 SIM_FILE = "simulation.json"
@@ -57,11 +64,11 @@ class FleetInputs:
     hospital_to_station_min: np.ndarray
 
 
-def fleet_inputs(ds, inst, stations: pd.DataFrame, cache_dir=None) -> FleetInputs:
-    """Nearest-akutsygehus drive per demand point and hospital -> station drives (embedded network, cached)."""
-    from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, points_frame, travel_times
+def fleet_inputs(ds, inst, stations: pd.DataFrame, cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> FleetInputs:
+    """Nearest-akutsygehus drive per demand point and hospital -> station drives (embedded network; cache
+    folder ``cache_dir``, None = no cache)."""
+    from sundhed.geodata.traveltimes import points_frame, travel_times
 
-    cache_dir = DEFAULT_CACHE_DIR if cache_dir is None else cache_dir
     src = ds.embedded_source()
     dh = ds.demand_to_hospitals(src, cache_dir)
     row = {str(i): r for r, i in enumerate(dh.origin_ids)}
@@ -96,6 +103,25 @@ class SimulationResult:
     kommuner: pd.DataFrame
     summary: dict
 
+    def metrics(self) -> list:
+        """Headline figures (:class:`sundhed.model.plan.Metric`) for sweeps and ``scenario.json``."""
+        from sundhed.model.plan import Metric
+
+        nat = self.summary["national"]
+        T = int(round(self.summary["T"]))
+        return [
+            Metric("sim_share_before", nat["before"]["share_within_T"], "share",
+                   f"Simuleret andel inden for {T} min før", f"Simulated share within {T} min before"),
+            Metric("sim_share_after", nat["after"]["share_within_T"], "share",
+                   f"Simuleret andel inden for {T} min efter", f"Simulated share within {T} min after"),
+            Metric("sim_change", nat["change_share_within_T"], "share", "Simuleret forbedring",
+                   "Simulated gain"),
+            Metric("sim_change_ci", nat["ci_halfwidth"]["change_share_within_T"], "share",
+                   "Simuleret forbedring, 95 %-interval (±)", "Simulated gain, 95 % half-width"),
+            Metric("sim_utilisation_after", nat["after"]["utilisation"], "share", "Enhedernes udnyttelse efter",
+                   "Unit utilisation after"),
+        ]
+
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         d = Path(out_dir)
         d.mkdir(parents=True, exist_ok=True)
@@ -118,7 +144,7 @@ def _clean(x):
 
 
 def simulate_plan(ds, inst, stations: pd.DataFrame, existing: Sequence[int], new: Sequence[int], cfg, *,
-                  static: pd.DataFrame | None = None, cache_dir=None,
+                  static: pd.DataFrame | None = None, cache_dir: str | Path | None = DEFAULT_CACHE_DIR,
                   log: Callable[[str], None] = lambda s: None) -> SimulationResult:
     """Simulate the plan (existing stations, new stations: indices into ``inst.station_ids``) before and after.
 
@@ -197,6 +223,8 @@ def simulate_plan(ds, inst, stations: pd.DataFrame, existing: Sequence[int], new
 
     summary = _clean({
         "national": js[NATIONAL], "regions": {r: js[r] for r in regions},
+        "plan": {"existing_station_ids": [str(inst.station_ids[j]) for j in existing],
+                 "new_station_ids": [str(inst.station_ids[j]) for j in new]},
         "T": T, "delay_min": float(inst.delay_min), "replications": p.replications, "seed": p.seed,
         "calls_per_year": calls, "calls_per_year_national_estimate": s.calls_per_year,
         "units": {"before": before.n_units, "after": after.n_units,
@@ -210,55 +238,61 @@ def simulate_plan(ds, inst, stations: pd.DataFrame, existing: Sequence[int], new
     return SimulationResult(reg_df, kdf, summary)
 
 
+def stored_simulation(folder: str | Path, plan) -> SimulationResult | None:
+    """The simulation written beside ``plan`` in ``folder``, if any and if it belongs to this plan (same
+    existing and new stations); None otherwise (e.g. a stale file from an earlier solve)."""
+    d = Path(folder)
+    files = [d / SIM_FILE, d / "simulation_regions.csv", d / "simulation_kommuner.csv"]
+    if not all(f.exists() for f in files):
+        return None
+    summary = json.loads(files[0].read_text(encoding="utf-8"))
+    who = summary.get("plan") or {}
+    if ([str(i) for i in who.get("existing_station_ids", [])] != [str(i) for i in plan.existing_station_ids]
+            or [str(i) for i in who.get("new_station_ids", [])] != [str(i) for i in plan.new_station_ids]):
+        return None
+    return SimulationResult(pd.read_csv(files[1]), pd.read_csv(files[2]), summary)
+
+
 # ------------------------------------------------------------------------------------------ result dirs
-def load_result(result_dir: str | Path):
-    """The config, the akutbil summary and the config file of a ``sundhed solve`` folder.
-    Raises ValueError with a one-line message when the folder holds no akutbil plan."""
-    from sundhed.config import Config
-
-    d = Path(result_dir)
-    summ = d / "akutbiler" / "summary.json"
-    if not summ.exists():
-        raise ValueError(f"{d}: no akutbiler/summary.json (solve a config with model 'akutbiler' first)")
-    summary = json.loads(summ.read_text(encoding="utf-8"))
-    cfg_dict = dict(summary.get("config") or {})
-    if not cfg_dict:
-        raise ValueError(f"{summ}: holds no config")
-    config_file = cfg_dict.pop("config_file", None)
-    cfg_dict.pop("config_hash", None)
-    return Config.model_validate(cfg_dict), summary, config_file
-
-
 def simulate_result_dir(result_dir: str | Path, *, replications: int | None = None, seed: int | None = None,
                         log: Callable[[str], None] = lambda s: None):
-    """Rebuild the plan's instance from its stored config (travel times are cached) and simulate it.
-    Returns (result, cfg, summary). The stored station ids must match the rebuilt instance."""
+    """Read the akutbil plan of a ``sundhed solve`` folder (no solve), rebuild its instance from the stored
+    config (travel times are cached) and simulate it. Returns (result, cfg, plan with the simulation, ds).
+    ValueError (one line) when the folder holds no akutbil plan or the rebuilt stations differ."""
+    from sundhed.config import Config
     from sundhed.geodata.dataset import load_dataset
-    from sundhed.scenario import ems_config_setup
+    from sundhed.scenario import read_result
+    from sundhed.steps import STEPS, StepContext
 
-    cfg, summary, config_file = load_result(result_dir)
+    d = Path(result_dir)
+    if not (d / "akutbiler" / "summary.json").exists():
+        raise ValueError(f"{d}: no akutbiler/summary.json (solve a config with model 'akutbiler' first)")
+    cfg_dict, plans = read_result(d)
+    plan = plans.get("akutbiler")
+    if plan is None:
+        raise ValueError(f"{d}: the stored config has no akutbil model")
+    cfg = Config.model_validate({k: v for k, v in cfg_dict.items() if k not in ("config_hash", "config_file")})
     upd = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     if upd:
         cfg = cfg.model_copy(update={"simulation": cfg.simulation.model_copy(update=upd)})
+    scen = d / "scenario.json"
+    config_file = json.loads(scen.read_text(encoding="utf-8")).get("config_file") if scen.exists() else None
+    config_file = config_file or (plan.config or {}).get("config_file")
     ds = load_dataset(cfg.catchments.hospital_sites)
-    catchment_of = None
-    cpath = Path(result_dir) / "assignment.csv"
-    if "catchments" in cfg.models and cpath.exists():
-        t = pd.read_csv(cpath)
-        catchment_of = dict(zip(t["code" if "code" in t else "kode"].astype(int), t["catchment"].astype(str)))
-    base_dir = Path(config_file).parent if config_file else None
-    inst, st, _ = ems_config_setup(cfg, ds, catchment_of, base_dir)
-    new_ids = [str(i) for i in summary.get("new_station_ids", [])]
-    sid = [str(s) for s in inst.station_ids]
-    index = {s: j for j, s in enumerate(sid)}
-    missing = [i for i in new_ids if i not in index]
+    ctx = StepContext(base_dir=Path(config_file).parent if config_file else None, ds=ds)
+    if "catchments" in plans and STEPS["catchments"].feeds is not None:
+        ctx.catchment_of = STEPS["catchments"].feeds(plans["catchments"])
+    inst, st = STEPS["akutbiler"].build(cfg, ds, ctx)[:2]
+    index = {str(s): j for j, s in enumerate(inst.station_ids)}
+    ids = [str(i) for i in plan.existing_station_ids] + [str(i) for i in plan.new_station_ids]
+    missing = [i for i in ids if i not in index]
     if missing:
-        raise ValueError(f"{result_dir}: new stations {missing} are not candidates of the rebuilt instance "
+        raise ValueError(f"{d}: stations {missing[:5]} are not candidates of the rebuilt instance "
                          "(data changed since the solve? re-run `sundhed solve`)")
-    existing = [int(j) for j in summary.get("existing", inst.existing.tolist())]
+    existing = [index[str(i)] for i in plan.existing_station_ids]
     if sorted(existing) != sorted(inst.existing.tolist()):
-        raise ValueError(f"{result_dir}: the stored existing fleet differs from the rebuilt one (re-run `sundhed solve`)")
-    static = pd.DataFrame(summary.get("region_report") or [])
-    res = simulate_plan(ds, inst, st, existing, [index[i] for i in new_ids], cfg,
-                        static=static if len(static) else None, log=log)
-    return res, cfg, summary
+        raise ValueError(f"{d}: the stored existing fleet differs from the rebuilt one (re-run `sundhed solve`)")
+    new = [index[str(i)] for i in plan.new_station_ids]
+    res = simulate_plan(ds, inst, st, existing, new, cfg, static=plan.region_report, log=log)
+    plan.simulation = res
+    return res, cfg, plan, ds

@@ -18,12 +18,14 @@ from sundhed.model.plan import Plan
 @dataclass
 class StepContext:
     """What a step gets besides the config and the dataset: the catchments an earlier step solved (kommune
-    code -> catchment; None = Table B.1), the config file's folder (for relative paths in the config) and the
-    config record stored with every plan."""
+    code -> catchment; None = Table B.1), the config file's folder (for relative paths in the config), the
+    config record stored with every plan and the dataset (for steps that evaluate their plan further, e.g.
+    the akutbil dispatch simulation)."""
 
     catchment_of: dict[int, str] | None = None
     base_dir: Path | None = None
     record: dict = field(default_factory=dict)
+    ds: Any = None
 
 
 @dataclass(frozen=True)
@@ -152,14 +154,25 @@ def _ems_solve(cfg: Config, built, ctx: StepContext):
     from sundhed.solvers.akutbiler import solve_ems
 
     inst, stations, notes, params = built
-    return solve_ems(inst, params, solve_options(cfg)).with_stations(stations, notes, ctx.record)
+    plan = solve_ems(inst, params, solve_options(cfg)).with_stations(stations, notes, ctx.record)
+    if cfg.simulation.run and ctx.ds is not None:  # the dispatch simulation (sundhed/simulate.py)
+        from sundhed.simulate import simulate_plan
+
+        plan.simulation = simulate_plan(ctx.ds, inst, stations, plan.existing, plan.new, cfg,
+                                        static=plan.region_report)
+    return plan
 
 
 def _ems_render(ds, plan, path: Path, info: MapInfo) -> Path:
     from sundhed.maps.akutbiler import render_ems_map
+    from sundhed.simulate import stored_simulation
+    from sundhed.validate import bases_for
 
+    sim = plan.simulation if plan.simulation is not None else stored_simulation(Path(path).parent, plan)
     return render_ems_map(ds, plan, path, scenario=info.scenario, config_hash=info.config_hash, lang=info.lang,
-                          notes=plan.report_notes.get(info.lang, []))
+                          notes=plan.report_notes.get(info.lang, []),
+                          simulation=(sim.kommuner, sim.summary) if sim is not None else None,
+                          bases=bases_for((plan.config or {}).get("regions") or [], ds))
 
 
 def _ems_report(e) -> str:

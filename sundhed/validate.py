@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR
 from sundhed.model.response_validation import (
     CALIBRATION_REGIONS,
     SOURCE_DISPATCH_MIN,
@@ -37,35 +38,42 @@ REGION_ORDER = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjy
 
 def _fleet(cfg, ds, base_dir: Path | None = None):
     """The config's akutbil instance, all its candidate stations and the frame of the existing ones."""
-    from sundhed.scenario import ems_config_setup
+    from sundhed.model.national_akutbiler import ems_setup
 
-    inst, st, _ = ems_config_setup(cfg, ds, None, base_dir)
+    inst, st = ems_setup(ds, **cfg.akutbiler.instance_args(), regions=cfg.regions, base_dir=base_dir)
     return inst, st, st.iloc[inst.existing.tolist()].reset_index(drop=True)
 
 
-def drive_from_fleet(ds, inst, stations, x, y, ids, cache_dir=None) -> tuple[np.ndarray, np.ndarray]:
+def drive_from_fleet(ds, inst, stations, x, y, ids,
+                     cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> tuple[np.ndarray, np.ndarray]:
     """Drive minutes (ferries allowed) from the nearest existing station to each point, and that station's
     index into ``stations``. The points are routed together with the model's own demand points and
     candidate stations, so they see the same embedded network the akutbil model does (its local links
     join nearby query points)."""
-    from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, points_frame, travel_times
+    from sundhed.geodata.traveltimes import points_frame, travel_times
 
     extra = ds.demand_points_frame()
     in_inst = extra["id"].isin([str(i) for i in inst.demand_ids])
     origins = pd.concat([points_frame(ids, x, y), extra[in_inst]], ignore_index=True)
     tm = travel_times(ds.embedded_source(), origins, points_frame(stations["id"], stations["x"], stations["y"]),
-                      cache_dir=DEFAULT_CACHE_DIR if cache_dir is None else cache_dir)
+                      cache_dir=cache_dir)
     m = tm.minutes[: len(ids)][:, inst.existing]
     k = np.argmin(m, axis=1)
     return m[np.arange(len(ids)), k], inst.existing[k]
 
 
 def response_times(cfg, data_dir: str | Path, postcodes_file: str | Path, *, delay: str | float = "source",
-                   min_trips: int = 50, base_dir: Path | None = None, cache_dir=None) -> tuple[dict, pd.DataFrame]:
+                   min_trips: int = 50, base_dir: Path | None = None,
+                   cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> tuple[dict, pd.DataFrame]:
     """The validation summary (keys ``postcodes``, ``spearman``, ``median_abs_error_min``, ``by_region``, and
     the delay, calibration and join figures) and the per-postcode table."""
     from sundhed.geodata.dataset import load_dataset
-    from sundhed.geodata.observed import join_postcodes, load_postcode_polygons, load_tv2_a, representative_points
+    from sundhed.geodata.observed import (
+        join_postcodes,
+        load_postcode_polygons,
+        load_tv2_a,
+        representative_points,
+    )
     ds = load_dataset(cfg.catchments.hospital_sites)
     obs = load_tv2_a(data_dir)
     if cfg.regions:
@@ -134,14 +142,14 @@ def response_times(cfg, data_dir: str | Path, postcodes_file: str | Path, *, del
     return summary, agg[cols].sort_values(["region", "postnr"]).reset_index(drop=True)
 
 
-def bases_for(cfg, ds) -> pd.DataFrame:
-    """The shipped, geocoded bases with the ``region`` of their kommune, cut to ``cfg.regions`` (if any)."""
+def bases_for(regions, ds) -> pd.DataFrame:
+    """The shipped, geocoded bases with the ``region`` of their kommune, cut to ``regions`` (empty = all)."""
     from sundhed.geodata.bases import load_bases
 
     bases = load_bases()
     region_of = dict(zip(ds.kommuner["kode"].astype(int), ds.kommuner["region"]))
     bases = bases.assign(region=bases["kode"].astype(int).map(region_of))
-    return bases[bases["region"].isin(cfg.regions)].reset_index(drop=True) if cfg.regions else bases
+    return bases[bases["region"].isin(list(regions))].reset_index(drop=True) if regions else bases
 
 
 def bases_report(cfg, *, radius_km: float = 5.0, base_dir: Path | None = None) -> dict:
@@ -150,7 +158,7 @@ def bases_report(cfg, *, radius_km: float = 5.0, base_dir: Path | None = None) -
     from sundhed.geodata.dataset import load_dataset
 
     ds = load_dataset(cfg.catchments.hospital_sites)
-    bases = bases_for(cfg, ds)
+    bases = bases_for(cfg.regions, ds)
     _, _, fleet = _fleet(cfg, ds, base_dir)
     tab = bases_matched(bases, fleet, radius_km)
     order = {r: i for i, r in enumerate(REGION_ORDER + ("(total)",))}

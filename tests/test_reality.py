@@ -12,10 +12,26 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
-from sundhed.geodata.bases import BASES_FILE, geocode_bases, load_bases, syddanmark_station_list
+from sundhed.geodata.bases import (
+    BASES_FILE,
+    geocode_bases,
+    load_bases,
+    syddanmark_station_list,
+)
 from sundhed.geodata.errors import DataError
-from sundhed.geodata.observed import default_postcodes_file, default_tv2_dir, join_postcodes, load_tv2_a, shared_raw_dir
-from sundhed.model.response_validation import bases_matched, compare, fit_delay, share_within
+from sundhed.geodata.observed import (
+    default_postcodes_file,
+    default_tv2_dir,
+    join_postcodes,
+    load_tv2_a,
+    shared_raw_dir,
+)
+from sundhed.model.response_validation import (
+    bases_matched,
+    compare,
+    fit_delay,
+    share_within,
+)
 
 from sundhed.cli import EXIT_OK, EXIT_USAGE, main
 from sundhed.config import Config, load_config
