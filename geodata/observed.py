@@ -47,7 +47,8 @@ def default_postcodes_file() -> Path | None:
 
 def load_tv2_a(path: str | Path) -> pd.DataFrame:
     """A-priority mean response per postcode and region: ``postnr`` (int), ``observed_min`` (mean, minutes),
-    ``trips``, ``region`` (21 postcodes appear for two regions, e.g. 2640 for Hovedstaden and Sjælland). ``path``: the TV2 folder or the A file itself. Raises :class:`DataError`."""
+    ``trips``, ``region`` (21 postcodes appear for two regions, e.g. 2640 for Hovedstaden and Sjælland).
+    ``path``: the TV2 folder or the A file itself. Raises :class:`DataError`."""
     p = Path(path)
     f = p / TV2_A_FILE if p.is_dir() else p
     if not f.exists():

@@ -7,6 +7,7 @@ shipped, geocoded bases (geodata/data/project/prehospital_bases.csv).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 import pandas as pd
@@ -27,7 +28,7 @@ SIM_CLASSES = ((0.98, "#1a9641"), (0.95, "#a6d96a"), (0.90, "#ffffbf"), (0.85, "
 BASE_COLOUR = "#0571b0"
 BASE_SIZE = 13
 
-TEXTS = {
+TEXTS: dict[str, dict[str, Any]] = {
     "da": {
         "sim_layer": "Simuleret andel nået inden for {T} min efter planen (pr. kommune)",
         "sim_h": "Simulering: et år med A-kald",

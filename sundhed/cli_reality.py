@@ -99,7 +99,8 @@ def cmd_validate_response(args) -> int:
     for name, r in rows:
         f = (lambda v, d=2: "–" if v is None else f"{v:.{d}f}")
         print(f"{name:13s} {r['postcodes']:9d} {f(r['spearman']):>9s} {f(r['median_abs_error_min'], 1):>8s} min "
-              f"{f(r['mean_error_min'], 1):>5s} min {f(r['observed_mean_min'], 1):>5s} min {f(r['modelled_mean_min'], 1):>5s} min")
+              f"{f(r['mean_error_min'], 1):>5s} min {f(r['observed_mean_min'], 1):>5s} min "
+              f"{f(r['modelled_mean_min'], 1):>5s} min")
     j = summary["join"]
     print(f"joined {j['tv2_postcodes_in_a_polygon']} of {j['tv2_postcodes']} TV2 postcodes to {j['polygons']} "
           f"polygons; {j['polygons_with_min_trips']} with at least {j['min_trips']} trips compared")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def fleet_inputs(ds, inst, stations: pd.DataFrame, cache_dir: str | Path | None 
     return FleetInputs(m[np.arange(len(rows)), h], h, hs.minutes[: len(hp)])
 
 
-def build_fleet(inst, fi: FleetInputs, station_idx: Sequence[int], units: Sequence[int],
+def build_fleet(inst, fi: FleetInputs, station_idx: Sequence[int], units: Sequence[int] | np.ndarray,
                 transports: Sequence[bool]) -> Fleet:
     """A :class:`Fleet` with ``units[k]`` units at station ``station_idx[k]`` (ambulances if
     ``transports[k]``)."""
@@ -268,7 +269,7 @@ def simulate_result_dir(result_dir: str | Path, *, replications: int | None = No
     if not (d / "akutbiler" / "summary.json").exists():
         raise ValueError(f"{d}: no akutbiler/summary.json (solve a config with model 'akutbiler' first)")
     cfg_dict, plans = read_result(d)
-    plan = plans.get("akutbiler")
+    plan: Any = plans.get("akutbiler")  # an EMSPlan
     if plan is None:
         raise ValueError(f"{d}: the stored config has no akutbil model")
     cfg = Config.model_validate({k: v for k, v in cfg_dict.items() if k not in ("config_hash", "config_file")})

@@ -91,8 +91,10 @@ def response_times(cfg, data_dir: str | Path, postcodes_file: str | Path, *, del
     agg["observed_min"] = agg["wm"] / agg["trips"]
     agg = agg.drop(columns="wm").reset_index()
     rp = representative_points(polys.iloc[agg["polygon"].to_numpy()].reset_index(drop=True), ds.towns)
-    agg = agg.assign(postnr=polys["postnr_txt"].to_numpy()[agg["polygon"]], navn=polys["navn"].to_numpy()[agg["polygon"]],
-                     x=rp["x"].to_numpy(), y=rp["y"].to_numpy(), placed_at=rp["how"].to_numpy(), town=rp["town"].to_numpy())
+    pi = agg["polygon"].to_numpy()
+    agg = agg.assign(postnr=polys["postnr_txt"].to_numpy()[pi], navn=polys["navn"].to_numpy()[pi],
+                     x=rp["x"].to_numpy(), y=rp["y"].to_numpy(), placed_at=rp["how"].to_numpy(),
+                     town=rp["town"].to_numpy())
 
     inst, st, fleet = _fleet(cfg, ds, base_dir)
     drive, k = drive_from_fleet(ds, inst, st, agg["x"], agg["y"], [f"P{p}" for p in agg["postnr"]], cache_dir)
@@ -103,7 +105,8 @@ def response_times(cfg, data_dir: str | Path, postcodes_file: str | Path, *, del
     cal = used[used["region"].isin(CALIBRATION_REGIONS)]
     fitted = fit_delay(cal["observed_min"].to_numpy(), cal["drive_min"].to_numpy(), cal["trips"].to_numpy())
     if delay == "source":
-        d, rule = SOURCE_DISPATCH_MIN, "source: about 2 min from the 112 call to dispatch (TV2, Nordjylland + Syddanmark)"
+        d = SOURCE_DISPATCH_MIN
+        rule = "source: about 2 min from the 112 call to dispatch (TV2, Nordjylland + Syddanmark)"
     elif delay == "fit":
         d, rule = fitted, "fit: trip-weighted mean of observed - drive, Nordjylland + Syddanmark"
     else:
