@@ -49,6 +49,12 @@ def main() -> None:
               f"{100 * (x['static_after'] - x['static_before']):+.2f} / {100 * x['sim_change']:+.2f} ± "
               f"{100 * x['sim_change_ci']:.2f} {100 * x['utilisation_after']:5.1f} %")
 
+    bg = cfg.model_copy(update={"simulation": cfg.simulation.model_copy(update={"background_calls_per_year": 167_000})})
+    x = run_scenario(bg, ds=ds).ems.simulation.regions.set_index("region").loc["(total)"]
+    print(f"   with 167,000 B-calls a year as load: simulated {pct(x['sim_before'])} → {pct(x['sim_after'])}, "
+          f"change {100 * x['sim_change']:+.2f} ± {100 * x['sim_change_ci']:.2f}, utilisation "
+          f"{100 * x['utilisation_after']:.1f} %")
+
     sd = load_config(ROOT / "configs" / "akutbiler_syddanmark.toml")
     if default_tv2_dir() and default_postcodes_file():
         print("2. validate response-times (delay 2 min from the source's split; Spearman, median |error|, "
