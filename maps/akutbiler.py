@@ -19,6 +19,7 @@ from sundhed.model.plan import TOTAL_LABEL
 from sundhed.maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
                          fmt_pct, kommune_layers, lookup_sites, notes_block, point_layer, popup_html, radius_px,
                          svg_symbol, swatch, symbol_layer, title_block, write_map)
+from sundhed.maps.headline import HEADLINE_CSS, headline_html
 
 #: Response-time bands (minutes, upper limits) and their colours; then "> last" and "no route without ferry".
 BANDS = (5.0, 10.0, 15.0)
@@ -166,7 +167,8 @@ def _shares_at(plan, T: float) -> pd.DataFrame:
 def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, title: str | None = None,
                    scenario: str = "", config_hash: str = "", lang: str = "da", notes: Sequence[str] = (),
                    data_versions: str | None = None, bands: Sequence[float] = BANDS,
-                   simulation: tuple[pd.DataFrame, dict] | None = None, bases: pd.DataFrame | None = None) -> Path:
+                   simulation: tuple[pd.DataFrame, dict] | None = None, bases: pd.DataFrame | None = None,
+                   summary: dict | None = None) -> Path:
     """Write a self-contained (offline) Leaflet map of an akutbil plan and return its path.
 
     ``plan``: a :class:`solvers.akutbiler.EMSPlan` (solved, or read back from its folder); nothing is re-solved.
@@ -289,6 +291,8 @@ def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, 
                          data_versions=data_versions or MODEL_DATA_VERSIONS,
                          extra=[T["model_line"].format(kind=esc(kind), T=tcov, n=len(new_ids),
                                                        d=_g(float(plan.delay_min), lang))])]
+    parts.insert(0, f"<style>{HEADLINE_CSS}</style>")
+    parts.append(headline_html("akutbiler", summary if summary is not None else plan.summary(), lang))
     parts.append(f"<div class='mp-h'>{T['share_h'].format(T=tcov)}</div>")
     if len(tot):
         t0 = tot.iloc[0]

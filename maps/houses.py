@@ -17,6 +17,7 @@ import pandas as pd
 from sundhed.maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
                          fmt_pct, kommune_layers, lookup_sites, notes_block, point_layer, popup_html, radius_px,
                          svg_symbol, swatch, symbol_layer, title_block, write_map)
+from sundhed.maps.headline import HEADLINE_CSS, headline_html
 
 COVERED = "#2c7bb6"      # blue
 PARTIAL = "#fdae61"      # orange
@@ -180,7 +181,8 @@ def _default_notes(plan, T: dict) -> list[str]:
 
 def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, title: str | None = None,
                      scenario: str = "", config_hash: str = "", lang: str = "da",
-                     notes: Sequence[str] = (), data_versions: str | None = None) -> Path:
+                     notes: Sequence[str] = (), data_versions: str | None = None,
+                     summary: dict | None = None) -> Path:
     """Write a self-contained (offline) Leaflet map of a sundhedshus plan and return its path.
 
     ``plan``: a :class:`solvers.houses.HousePlan` (solved, or read back from its folder); nothing is re-solved.
@@ -188,6 +190,8 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
     (default: ``plan.sites``; see :func:`geodata.sites.sites_frame`). ``notes``: extra lines for the legend
     (assumptions etc.); the plan's
     own notes and the modelled-population note are always shown. ``lang``: ``"da"`` or ``"en"``.
+    ``summary``: the houses summary.json dict the headline tiles read (default: ``plan.summary()``, which is
+    what summary.json holds).
     """
     T = check_lang(lang, TEXTS)
     Tmin = float(plan.coverage_minutes)
@@ -318,6 +322,8 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
     parts = [title_block(title, T, scenario=scenario, config_hash=config_hash,
                          data_versions=data_versions or MODEL_DATA_VERSIONS,
                          extra=[T["model_line"].format(o=esc(obj), T=tmin)])]
+    parts.insert(0, f"<style>{HEADLINE_CSS}</style>")
+    parts.append(headline_html("houses", summary if summary is not None else plan.summary(), lang))
     parts.append(f"<div class='mp-h'>{T['panel'].format(T=tmin)}</div>")
     parts.append(f"<div class='mp-big'>{T['Before']} <b>{fmt_pct(sb, lang)}</b> → "
                  f"{T['After']} <b>{fmt_pct(sa, lang)}</b></div>")

@@ -24,12 +24,19 @@ class PlanScore:
     region_breaks: list[str]
 
     @property
+    def max_kommune(self) -> str:
+        """Name of the kommune with the longest (population-weighted mean) travel time."""
+        pk = self.per_kommune
+        return str(pk.loc[pk["minutter"].idxmax(), "navn"]) if len(pk) else ""
+
+    @property
     def feasible(self) -> bool:
         return not self.disconnected and not self.region_breaks
 
     def summary(self) -> dict:
         return {
             "mean_minutes": round(self.mean_minutes, 3), "max_minutes": round(self.max_minutes, 3),
+            "max_kommune": self.max_kommune,
             "moves_vs_baseline": self.moves, "catchments": int(len(self.per_catchment)),
             "outside_band": self.band_violations, "disconnected": self.disconnected,
             "region_breaks": self.region_breaks,

@@ -18,7 +18,8 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
     points of each kommune to each akutsygehus, adjacency over land, bridges and ferries, Table B.1
     as baseline.
 
-    ``close``: hospital short names to remove (their baseline kommuner then have no baseline).
+    ``close``: hospital short names to remove. Their kommuner keep Table B.1 as baseline (so they count as
+    moved: they must join another catchment; the ``moves`` objective sees them as a constant).
     ``add``: new sites as dicts with ``navn``, ``lat``, ``lon`` (WGS84) and optionally ``region``
     (default: the region of the kommune the site lies in).
     ``cache_dir``: travel-time cache folder (None = no cache, as in :func:`geodata.traveltimes.travel_times`).
@@ -52,7 +53,6 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
     names = [names[i] for i in keep]
     kom = ds.kommuner.sort_values("kode")
     base = dict(zip(ds.baseline["kode"], ds.baseline["catchment"]))
-    base = {k: h for k, h in base.items() if h in names}
     edges = tuple((int(a), int(b)) for a, b in ds.adjacency.edges())
     return CatchmentInstance(
         kommuner=tuple(int(k) for k in kom["kode"]),
@@ -92,3 +92,17 @@ def catchment_rules(inst: CatchmentInstance, *, region_rule: bool = True,
         region_rule=region_rule, band=(float(band[0]), float(band[1])) if band else None, band_hard=band_hard,
         band_exceptions=tuple(band_exceptions), fixed={code(k): hosp(h) for k, h in (fixed or {}).items()},
         forbidden=tuple((code(k), hosp(h)) for k, h in forbidden))
+
+
+def table_b1_score(ds: Dataset, *, band: tuple[float, float] | None = (200_000, 400_000),
+                   band_exceptions: Sequence[str] = ("Bornholm", "Thisted", "Nykøbing F"),
+                   close: Sequence[str] = (), cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> dict:
+    """Table B.1 scored (``PlanScore.summary()``) under a scenario's band, on the 21 akutsygehuse of 2019: the
+    reference beside every catchment headline figure. Hospitals the scenario closes count as exceptions (they
+    existed, exempt or not, in 2019), so Table B.1's figures do not change with a closure."""
+    from sundhed.model.evaluate import evaluate_plan
+
+    inst = catchment_instance(ds, cache_dir=cache_dir)
+    rules = CatchmentRules(band=tuple(band) if band else None,
+                           band_exceptions=tuple(dict.fromkeys([*band_exceptions, *close])))
+    return evaluate_plan(inst, dict(inst.baseline), rules).summary()

@@ -68,6 +68,18 @@ class Plan(Protocol):
         ...
 
 
+def with_wgs84(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with ``lat``, ``lon`` (WGS84 degrees, 6 decimals) from its ``x``, ``y`` (EPSG:25832 metres), so
+    every site in a CSV can be placed on a map or in a GIS without knowing the projection."""
+    from pyproj import Transformer
+
+    if not len(table) or not {"x", "y"} <= set(table.columns):
+        return table.assign(lat=pd.Series(dtype=float), lon=pd.Series(dtype=float)) if len(table) == 0 else table
+    lon, lat = Transformer.from_crs(25832, 4326, always_xy=True).transform(table["x"].to_numpy(float),
+                                                                          table["y"].to_numpy(float))
+    return table.assign(lat=np.round(lat, 6), lon=np.round(lon, 6))
+
+
 def flat_metrics(plan: Plan) -> dict[str, Any]:
     """``{name: value}`` of ``plan.metrics()``."""
     return {m.name: m.value for m in plan.metrics()}

@@ -26,7 +26,7 @@ import pandas as pd
 
 from sundhed.model.akutbiler import (SHARE_TOL, EMSInstance, EMSParams, build_ems_params_model,
                                      chosen_new_units, region_reachable_share, resolve_params)
-from sundhed.model.plan import TOTAL_LABEL, Metric, jsonable, read_summary, read_table, write_plan_files
+from sundhed.model.plan import TOTAL_LABEL, Metric, jsonable, read_summary, read_table, with_wgs84, write_plan_files
 from sundhed.solvers.highs import SolveOptions, SolveStats, SolverError, solve_with_highs
 
 _INFEASIBLE = {"infeasible", "infeasibleOrUnbounded"}
@@ -118,10 +118,15 @@ class EMSPlan:
 
     # ------------------------------------------------------------------------------------- Plan protocol
     def new_units_table(self) -> pd.DataFrame:
-        """``marginal`` with the station name (third column) when the stations are known."""
+        """``marginal`` with the station name (third column), ``x``, ``y`` (EPSG:25832) and ``lat``, ``lon``
+        (WGS84) when the stations are known."""
         t = self.marginal.copy()
         if self.stations is not None:
-            t.insert(2, "navn", t["station_id"].astype(str).map(self.stations.set_index("id")["navn"]))
+            st = self.stations.assign(id=self.stations["id"].astype(str)).set_index("id")
+            ids = t["station_id"].astype(str)
+            t.insert(2, "navn", ids.map(st["navn"]))
+            t["x"], t["y"] = ids.map(st["x"]).to_numpy(float), ids.map(st["y"]).to_numpy(float)
+            t = with_wgs84(t)
         return t
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -191,7 +196,7 @@ class EMSPlan:
             unreachable_weight=float(s.get("unreachable_weight") or 0.0),
             region_report=read_table(d, "regions", ("region",)),
             catchment_report=read_table(d, "catchments", ("catchment",)),
-            marginal=marg.drop(columns=[c for c in ("navn",) if c in marg.columns]),
+            marginal=marg.drop(columns=[c for c in ("navn", "x", "y", "lat", "lon") if c in marg.columns]),
             extra=dict(s.get("extra") or {}), existing_station_ids=list(s.get("existing_station_ids") or []),
             delay_min=float(s.get("delay_min") or 0.0), demand=demand, stations=stations,
             report_notes=dict(s.get("notes") or {}), config=dict(s.get("config") or {}))

@@ -50,6 +50,10 @@ class CatchmentResult:
     config: dict = field(default_factory=dict)
     band: tuple[float, float] | None = (200_000, 400_000)
     band_exceptions: tuple[str, ...] = ("Bornholm", "Thisted", "Nykøbing F")
+    #: Table B.1 scored under the same band (``PlanScore.summary()``): the reference of the headline figures.
+    table_b1: dict | None = None
+    #: catchment -> fill colour (hex) of the maps' stable colour table; the ``colour`` column of catchments.csv.
+    colours: dict[str, str] | None = None
 
     @property
     def final_stats(self) -> SolveStats:
@@ -61,7 +65,10 @@ class CatchmentResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``assignment`` (one row per kommune) and ``catchments`` (one row per akutsygehus)."""
-        return {"assignment": self.kommune_table(), "catchments": self.score.per_catchment}
+        pc = self.score.per_catchment
+        if self.colours:
+            pc = pc.assign(colour=pc["catchment"].map(self.colours))
+        return {"assignment": self.kommune_table(), "catchments": pc}
 
     def metrics(self) -> list[Metric]:
         s, sc = self.final_stats, self.score
@@ -86,6 +93,7 @@ class CatchmentResult:
             "runtime_s": round(sum(x.runtime_s for x in self.stats), 3),
             "solves": [x.to_dict() for x in self.stats],
             "metrics": self.score.summary(),
+            **({"table_b1": self.table_b1} if self.table_b1 else {}),
             "band": list(self.band) if self.band is not None else None,
             "band_exceptions": list(self.band_exceptions),
             "config": self.config,
@@ -102,7 +110,9 @@ class CatchmentResult:
         pk = read_table(out_dir, "assignment", ("kommune", "catchment", "region", "baseline"))
         pk = pk.rename(columns={v: k for k, v in _CSV_NAMES.items()})
         pk["baseline"] = pk["baseline"].replace("", None)
-        pc = read_table(out_dir, "catchments", ("catchment", "region", "band_status"))
+        pc = read_table(out_dir, "catchments", ("catchment", "region", "band_status", "colour"))
+        colours = dict(zip(pc["catchment"], pc["colour"])) if "colour" in pc.columns else None
+        pc = pc.drop(columns=["colour"], errors="ignore")
         m = s.get("metrics", {})
         score = PlanScore(
             per_catchment=pc, per_kommune=pk,
@@ -117,7 +127,8 @@ class CatchmentResult:
                                float("nan"), 0.0)],
                    objective=dict(s.get("objective") or {}), config=dict(s.get("config") or {}),
                    band=tuple(band) if band is not None else None,
-                   band_exceptions=tuple(s.get("band_exceptions", ())))
+                   band_exceptions=tuple(s.get("band_exceptions", ())), table_b1=s.get("table_b1"),
+                   colours=colours)
 
 
 def _solve_once(inst, rules, weights, options, bounds=()):

@@ -17,7 +17,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from sundhed.model.houses import OBJECTIVES, HouseInstance, HouseType, InfeasibleRuleError, build_house_model
-from sundhed.model.plan import Metric, read_summary, read_table, write_plan_files
+from sundhed.model.plan import Metric, read_summary, read_table, with_wgs84, write_plan_files
 from sundhed.solvers.jsonable import jsonable
 from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 
@@ -101,13 +101,15 @@ class HousePlan:
 
     # ------------------------------------------------------------------------------------- Plan protocol
     def sites_table(self) -> pd.DataFrame:
-        """``chosen_sites`` with ``navn`` (second column) and ``x``, ``y`` (EPSG:25832) when the sites are known."""
+        """``chosen_sites`` with ``navn`` (second column), ``x``, ``y`` (EPSG:25832) and ``lat``, ``lon`` (WGS84)
+        when the sites are known."""
         t = self.chosen_sites.copy()
         if self.sites is not None:
             loc = self.sites.assign(id=self.sites["id"].astype(str)).set_index("id")
             t.insert(1, "navn", t["site_id"].astype(str).map(loc["navn"]))
             t["x"] = t["site_id"].astype(str).map(loc["x"])
             t["y"] = t["site_id"].astype(str).map(loc["y"])
+            t = with_wgs84(t)
         return t
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -152,7 +154,7 @@ class HousePlan:
         if {"navn", "x", "y"} <= set(t.columns):
             sites = pd.DataFrame({"id": t["site_id"], "navn": t["navn"], "kode": t["kommune"].astype(int),
                                   "x": t["x"], "y": t["y"]})
-        chosen = t.drop(columns=[c for c in ("navn", "x", "y") if c in t.columns])
+        chosen = t.drop(columns=[c for c in ("navn", "x", "y", "lat", "lon") if c in t.columns])
         chosen["existing"] = chosen["existing"].astype(bool)
         return cls(
             objective=s["objective"], flags=dict(s.get("flags") or {}), stats=SolveStats.from_dict(s["solve"]),

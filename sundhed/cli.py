@@ -2,7 +2,9 @@
 
     sundhed solve CONFIG [--out DIR] [--no-map]   solve one scenario (catchments, houses, akutbiler or a chain)
     sundhed evaluate PLAN [--out DIR]             score a plan (CSV with kommune code + catchment, or 'baseline')
-    sundhed map RESULT_DIR                        re-render the maps of a solved scenario from its stored plans
+    sundhed map RESULT_DIR|baseline|sundhedsraad-2027   re-render the maps of a result / map a real structure
+    sundhed report RESULT_DIR [--pdf]             one-page A4 summary.html (and summary.pdf via headless Chromium)
+    sundhed compare A B [--out DIR]               compare.html: what changes from result A to result B
     sundhed sweep SWEEP [--jobs N] [--scheduler tcp://…|local]   many scenarios + report.html
     sundhed config schema|defaults                print the config's JSON Schema / a full default TOML
     sundhed data check                            print the data report; exit 1 on any inconsistency
@@ -17,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_INFEASIBLE, EXIT_PARTIAL = 0, 2, 3, 4, 5
+EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_INFEASIBLE, EXIT_PARTIAL, EXIT_NO_PDF = 0, 2, 3, 4, 5, 6
 
 
 def _err(msg: str) -> None:
@@ -53,6 +55,10 @@ def cmd_solve(args) -> int:
     if cfg.output.map and not args.no_map:
         print("[3/3] rendering maps", flush=True)
         paths.update(render_maps(run.ds, run.plans, out, MapInfo(cfg.scenario, cfg.hash(), cfg.output.lang)))
+    from sundhed.reports import finish_folder
+
+    for p in finish_folder(out, cfg.output.lang, ds=run.ds, page=cfg.output.map and not args.no_map):
+        paths[p.name] = p
     for k, p in paths.items():
         print(f"      wrote {k}: {p}")
     return EXIT_OK
@@ -99,11 +105,16 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_map(args) -> int:
-    """Re-render every map of a result folder from its stored plans (never re-solves)."""
+    """Re-render every map of a result folder from its stored plans (never re-solves), with its summary.html,
+    results.xlsx and results.gpkg; or write and map a real structure (Table B.1, the 2027 councils)."""
     from sundhed.geodata.dataset import load_dataset
+    from sundhed.reports import STRUCTURES, finish_folder
     from sundhed.scenario import read_result, render_maps
     from sundhed.steps import MapInfo
 
+    if args.result in STRUCTURES and not Path(args.result).is_dir():
+        d = STRUCTURES[args.result](Path(args.out or f"results/{args.result}"))
+        args.result = str(d)
     d = Path(args.result)
     try:
         cfg, plans = read_result(d)
@@ -113,8 +124,38 @@ def cmd_map(args) -> int:
     info = MapInfo(cfg.get("scenario", d.name), cfg.get("config_hash", ""),
                    args.lang or cfg.get("output", {}).get("lang", "da"))
     ds = load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"))
-    for p in render_maps(ds, plans, d, info).values():
+    for p in [*render_maps(ds, plans, d, info).values(), *finish_folder(d, info.lang, ds=ds)]:
         print(f"wrote {p}")
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from sundhed.reports import print_pdf, write_summary_page
+
+    d = Path(args.result)
+    if not d.is_dir():
+        _err(f"{d}: no such result folder")
+        return EXIT_USAGE
+    html = write_summary_page(d, args.lang or "da")
+    print(f"wrote {html}")
+    if args.pdf:
+        try:
+            print(f"wrote {print_pdf(html, html.with_suffix('.pdf'))}")
+        except RuntimeError as exc:
+            _err(str(exc))
+            return EXIT_NO_PDF
+    return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    from sundhed.reports import compare_folders
+
+    for d in (args.a, args.b):
+        if not Path(d).is_dir():
+            _err(f"{d}: no such result folder")
+            return EXIT_USAGE
+    out = Path(args.out or Path(args.b) / f"compare-{Path(args.a).resolve().name}")
+    print(f"wrote {compare_folders(Path(args.a), Path(args.b), out, args.lang or 'da')}")
     return EXIT_OK
 
 
@@ -201,10 +242,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="catchments exempt from the band")
     e.add_argument("--out", help="write catchments.csv and assignment.csv here")
     e.set_defaults(func=cmd_evaluate)
-    m = sub.add_parser("map", help="render the map of a solved scenario folder")
-    m.add_argument("result", help="folder written by `sundhed solve`")
-    m.add_argument("--lang", choices=["da", "en"], help="label language (default: the config's)")
+    m = sub.add_parser("map", help="render the maps of a result folder, or map a real structure",
+                       description="RESULT is a folder written by `sundhed solve` (maps, summary.html, results.xlsx "
+                                   "and results.gpkg are written again from its stored plans, no solve), or "
+                                   "'baseline' (Table B.1, the 2019 structure) or 'sundhedsraad-2027' (the 2027 "
+                                   "councils), written as a result folder (--out, default results/NAME) and mapped.")
+    m.add_argument("result", help="folder written by `sundhed solve`, or baseline | sundhedsraad-2027")
+    m.add_argument("--lang", choices=["da", "en"], help="label language (default: the config's); 'en' writes "
+                                                         "map.en.html beside the Danish map.html")
+    m.add_argument("--out", help="output folder for baseline / sundhedsraad-2027 (default results/NAME)")
     m.set_defaults(func=cmd_map)
+    r = sub.add_parser("report", help="one-page A4 summary.html of a result folder, optionally printed to PDF",
+                       description="Write summary.html (print CSS: map, headline figures, table) in RESULT_DIR; "
+                                   "with --pdf also summary.pdf, printed by headless Chromium (exit 6 with "
+                                   "instructions when Chromium is not installed; $SUNDHED_CHROMIUM names it).")
+    r.add_argument("result", help="folder written by `sundhed solve` or `sundhed map baseline`")
+    r.add_argument("--pdf", action="store_true", help="also print summary.pdf with headless Chromium")
+    r.add_argument("--lang", choices=["da", "en"], help="page language (default da; en writes summary.en.html)")
+    r.set_defaults(func=cmd_report)
+    c = sub.add_parser("compare", help="compare two result folders (any model): compare.html",
+                       description="Write compare.html: a difference map (kommuner that change catchment, houses "
+                                   "and akutbiler added or removed), the headline figures of A and B side by side, "
+                                   "and sentences saying what changes and for whom.")
+    c.add_argument("a", help="result folder A (e.g. results/baseline)")
+    c.add_argument("b", help="result folder B")
+    c.add_argument("--out", help="output folder (default B/compare-<name of A>)")
+    c.add_argument("--lang", choices=["da", "en"], help="page language (default da)")
+    c.set_defaults(func=cmd_compare)
     w = sub.add_parser("sweep", help="run many scenarios from a sweep file (base + grid or scenarios)",
                        description="Sweep file (TOML): [base] a config (any model or chain); [grid] dotted keys -> "
                                    "lists of values (cartesian product), or [[scenarios]] tables of dotted "

@@ -100,7 +100,7 @@ def write_run(run: ScenarioRun, out: str | Path, config_file: str | None = None)
 
 def render_maps(ds, plans: dict[str, Plan], out: str | Path, info: MapInfo) -> dict[str, Path]:
     """One map per plan, from the plans and the dataset's geometry (no solve)."""
-    return {step.map_key: step.render(ds, plans[step.name], step.map_path(out), info)
+    return {step.map_key: step.render(ds, plans[step.name], step.map_path(out, info.lang), info)
             for step in steps_of(plans)}
 
 

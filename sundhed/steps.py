@@ -72,8 +72,9 @@ class ModelStep:
         plan: Plan = self.plan_type.read(self.folder(out))
         return plan
 
-    def map_path(self, out: str | Path) -> Path:
-        return self.folder(out) / "map.html"
+    def map_path(self, out: str | Path, lang: str = "da") -> Path:
+        """``map.html`` for Danish, ``map.<lang>.html`` otherwise (an English map never overwrites the Danish)."""
+        return self.folder(out) / ("map.html" if lang == "da" else f"map.{lang}.html")
 
 
 def solve_options(cfg: Config):
@@ -87,15 +88,25 @@ def solve_options(cfg: Config):
 def _catchments_build(cfg: Config, ds, ctx: StepContext):
     from sundhed.model.national import catchment_instance, catchment_rules
 
-    inst = catchment_instance(ds, **cfg.catchments.instance_args())
-    return inst, catchment_rules(inst, **cfg.catchments.rules_args())
+    from sundhed.model.national import table_b1_score
+
+    c = cfg.catchments
+    inst = catchment_instance(ds, **c.instance_args())
+    reference = table_b1_score(ds, band=c.band, band_exceptions=c.band_exceptions, close=c.close)
+    return inst, catchment_rules(inst, **c.rules_args()), {"table_b1": reference, "edges": list(ds.adjacency.edges())}
 
 
 def _catchments_solve(cfg: Config, built, ctx: StepContext):
+    """Solve; the plan carries Table B.1 under the same band (the headline reference) and the stable map
+    colours of its catchments (catchments.csv ``colour``)."""
+    from sundhed.maps.colours import catchment_colours
     from sundhed.solvers.catchments import solve_catchments
 
-    inst, rules = built
-    return solve_catchments(inst, rules, cfg.catchments.objective_spec(), solve_options(cfg), config=ctx.record)
+    inst, rules, extra = built
+    res = solve_catchments(inst, rules, cfg.catchments.objective_spec(), solve_options(cfg), config=ctx.record)
+    res.table_b1 = extra["table_b1"]
+    res.colours = catchment_colours(inst.hospitals, res.assignment, extra["edges"])
+    return res
 
 
 def _catchments_render(ds, plan, path: Path, info: MapInfo) -> Path:

@@ -81,8 +81,11 @@ def test_map_command_redraws_from_stored_plans_without_solving(chain_out, capsys
         assert _strip_ids((out / sub / "map.html").read_text(encoding="utf-8")) == _strip_ids(before[sub])
     assert main(["map", str(out), "--lang", "en"]) == EXIT_OK
     assert "re-solving" not in capsys.readouterr().out
-    assert "Response time" in (out / "akutbiler" / "map.html").read_text(encoding="utf-8")
-    assert (out / "houses" / "map.html").exists()
+    # --lang en writes map.en.html beside the Danish map, which stays as it was
+    assert "Response time" in (out / "akutbiler" / "map.en.html").read_text(encoding="utf-8")
+    assert "Health houses" in (out / "houses" / "map.en.html").read_text(encoding="utf-8")
+    for sub in ("houses", "akutbiler"):
+        assert _strip_ids((out / sub / "map.html").read_text(encoding="utf-8")) == _strip_ids(before[sub])
 
 
 @pytest.mark.parametrize("body, needle", [

@@ -67,7 +67,7 @@ def test_moved_kommune_listed_and_english(ds, moved_map, moved_assignment, tmp_p
     html = moved_map.read_text(encoding="utf-8")
     assert "Flyttede kommuner (1)" in html
     assert "Ballerup: Herlev → Hillerød" in html
-    assert '"dashArray": "8 6"' in html
+    assert '"dashArray": "7 5"' in html
     en = render_catchment_map(ds, moved_assignment, tmp_path / "en.html", title="T", scenario="s",
                               baseline=ds.baseline, lang="en")
     html_en = en.read_text(encoding="utf-8")
