@@ -209,12 +209,14 @@ def render_catchment_map(
     lat, lon, tips, pops, svgs = [], [], [], [], []
     for _, h in hosp.iterrows():
         name = str(h["navn"])
-        rows = [(T["region"], esc(str(h["region"])))]
+        prow = [(T["region"], esc(str(h["region"])))]
         if name in colour:
-            rows += [(T["catchment"], esc(name)), (T["population"], fmt_int(pop[name], lang))]
+            prow += [(T["catchment"], esc(name)), (T["population"], fmt_int(pop[name], lang))]
         sub = f"<i>{T['closed'] if name in closed else T['unused']}</i>" if name not in colour else ""
-        lat.append(h.geometry.y), lon.append(h.geometry.x), tips.append(esc(name))
-        pops.append(popup_html(esc(str(h.get("fuldt_navn") or name)), rows, sub=sub))
+        lat.append(h.geometry.y)
+        lon.append(h.geometry.x)
+        tips.append(esc(name))
+        pops.append(popup_html(esc(str(h.get("fuldt_navn") or name)), prow, sub=sub))
         svgs.append(svg_symbol("circle", "#111111" if name in colour else "#777777", 16,
                                text="H" if name in colour else "×"))
     fg = folium.FeatureGroup(name=T["layer_hospitals"])
@@ -228,11 +230,11 @@ def render_catchment_map(
         fa = folium.FeatureGroup(name=T["layer_added"])
         for a in added:
             name = str(a["navn"])
-            rows = [(T["catchment"], esc(name))] + ([(T["population"], fmt_int(pop[name], lang))]
+            arow = [(T["catchment"], esc(name))] + ([(T["population"], fmt_int(pop[name], lang))]
                                                     if name in pop.index else [])
             svg = svg_symbol("star", colour.get(name, ADDED_COLOUR), 28, stroke="#000000")
             symbol_layer("", [float(a["lat"])], [float(a["lon"])], svg, 28, tooltips=[esc(name)],
-                         popups=[popup_html(esc(name), rows, sub=f"<i>{T['added_popup']}</i>")], z=1000,
+                         popups=[popup_html(esc(name), arow, sub=f"<i>{T['added_popup']}</i>")], z=1000,
                          glow=True).add_to(fa)
         fa.add_to(m)
 

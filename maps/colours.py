@@ -178,7 +178,7 @@ def catchment_colours(
         near = [out[m] for m in nb.get(n, set()) if m in out]
         free = [c for c in spare if c not in out.values()] or spare
 
-        def score(c: str) -> tuple[float, float, int]:
+        def score(c: str, near: list[str] = near) -> tuple[float, float, int]:
             # first: far from the catchments it borders; then: far from every colour on the map
             return (
                 min((delta_e(c, t) for t in near), default=100.0),

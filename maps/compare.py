@@ -249,7 +249,8 @@ def _headline_table(A: Side, B: Side, models: list[str], lang: str) -> str:
         rows.append(f"<tr class='grp'><td colspan='4'>{T[m]}</td></tr>")
         for key in dict.fromkeys([*fa, *fb]):
             f1, f2 = fa.get(key), fb.get(key)
-            ref = f2 or f1
+            ref = f2 if f2 is not None else f1
+            assert ref is not None  # key comes from fa or fb
             lab = label(ref, m, B.summaries[m] if f2 else A.summaries[m], lang)
             va, vb = _cell(f1, lang), _cell(f2, lang)
             diff = ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 
@@ -15,7 +15,7 @@ from sundhed.maps.common import esc, fmt_int, fmt_min, fmt_pct, fmt_num
 from sundhed.maps.headline import HEADLINE_CSS, headline_html
 from sundhed.maps.svgmap import Point, svg_map
 
-TEXTS = {
+TEXTS: dict[str, dict[str, Any]] = {
     "da": {
         "title": "Resumé",
         "date": "Dato",
@@ -147,9 +147,10 @@ def _catchment_block(ds, d: Path, summary: dict, lang: str) -> tuple[str, str, s
     asg = pd.read_csv(d / "assignment.csv")
     pc = pd.read_csv(d / "catchments.csv")
     if "colour" not in pc.columns:  # a folder written before catchments.csv carried colours
-        from sundhed.reports import plan_colours
+        from sundhed.maps.colours import catchment_colours
 
-        pc["colour"] = pc["catchment"].map(plan_colours(ds, dict(zip(asg["code"], asg["catchment"])), pc["catchment"]))
+        plan = {int(k): str(c) for k, c in zip(asg["code"], asg["catchment"])}
+        pc["colour"] = pc["catchment"].map(catchment_colours(pc["catchment"].astype(str), plan, ds.adjacency.edges()))
     colour = dict(zip(pc["catchment"], pc["colour"]))
     fills = {int(k): colour.get(c, UNUSED) for k, c in zip(asg["code"], asg["catchment"])}
     titles = {int(k): f"{n}: {c}" for k, n, c in zip(asg["code"], asg["kommune"], asg["catchment"])}

@@ -103,6 +103,6 @@ def table_b1_score(ds: Dataset, *, band: tuple[float, float] | None = (200_000, 
     from sundhed.model.evaluate import evaluate_plan
 
     inst = catchment_instance(ds, cache_dir=cache_dir)
-    rules = CatchmentRules(band=tuple(band) if band else None,
+    rules = CatchmentRules(band=(float(band[0]), float(band[1])) if band else None,
                            band_exceptions=tuple(dict.fromkeys([*band_exceptions, *close])))
     return evaluate_plan(inst, dict(inst.baseline), rules).summary()
