@@ -120,14 +120,16 @@ class CatchmentResult:
             max_minutes=float(pk["minutter"].max()), moves=int(pk["moved"].sum()),
             band_violations=list(m.get("outside_band", [])), disconnected=list(m.get("disconnected", [])),
             region_breaks=list(m.get("region_breaks", [])))
-        band = s.get("band", (200_000, 400_000))
+        cc = (s.get("config") or {}).get("catchments", {})  # folders written before band was stored: the config's
+        band = s.get("band", cc.get("band", (200_000, 400_000)))
+        exceptions = s.get("band_exceptions", cc.get("band_exceptions", ()))
         return cls(assignment=dict(zip(pk["kode"].astype(int), pk["catchment"].astype(str))), score=score,
                    stats=[SolveStats.from_dict(x) for x in s.get("solves", [])] or
                    [SolveStats(str(s.get("status")), bool(s.get("optimal")), float("nan"), float("nan"),
                                float("nan"), 0.0)],
                    objective=dict(s.get("objective") or {}), config=dict(s.get("config") or {}),
                    band=tuple(band) if band is not None else None,
-                   band_exceptions=tuple(s.get("band_exceptions", ())), table_b1=s.get("table_b1"),
+                   band_exceptions=tuple(exceptions), table_b1=s.get("table_b1"),
                    colours=colours)
 
 
