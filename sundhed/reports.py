@@ -117,7 +117,7 @@ def find_chromium() -> str | None:
     return next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
 
 
-def print_pdf(html: Path, pdf: Path, timeout_s: int = 120) -> Path:
+def print_pdf(html: Path, pdf: Path, timeout_s: int = 300) -> Path:
     """Print ``html`` to ``pdf`` with headless Chromium (A4 from the page's @page rule, offline). RuntimeError
     with instructions when no Chromium is installed or printing fails."""
     import subprocess
@@ -128,7 +128,7 @@ def print_pdf(html: Path, pdf: Path, timeout_s: int = 120) -> Path:
         raise RuntimeError(NO_CHROMIUM.format(names=", ".join(CHROMIUM_NAMES), html=html))
     pdf = Path(pdf)
     tmp = pdf.with_name(pdf.name + ".part")
-    with tempfile.TemporaryDirectory() as prof:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as prof:
         cmd = [
             exe,
             "--headless",
@@ -144,7 +144,12 @@ def print_pdf(html: Path, pdf: Path, timeout_s: int = 120) -> Path:
             f"--print-to-pdf={tmp}",
             Path(html).resolve().as_uri(),
         ]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            tmp.unlink(missing_ok=True)
+            raise RuntimeError(f"Chromium ({exe}) did not finish printing {html} within {timeout_s} s; open it in "
+                               "a browser and print it to PDF instead") from None
     if r.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
         raise RuntimeError(

@@ -292,8 +292,8 @@ def test_report_pdf_is_one_a4_page(solved_baseline_only, tmp_path):
 def test_layer_panel_collapsed_at_1280x720(solved_baseline_only, tmp_path):
     exe = chromium_or_skip()
     url = (solved_baseline_only / "map.html").resolve().as_uri()
-    small = chromium(exe, tmp_path, "--dump-dom", url, window="1280,720").stdout
-    big = chromium(exe, tmp_path, "--dump-dom", url, window="1920,1080").stdout
+    small = chromium(exe, tmp_path, "--dump-dom", url, window="1280,720", timeout=300).stdout
+    big = chromium(exe, tmp_path, "--dump-dom", url, window="1920,1080", timeout=300).stdout
     expanded = re.compile(r'class="[^"]*leaflet-control-layers-expanded')
     assert re.search(r'class="[^"]*leaflet-control-layers', small) and not expanded.search(small)
     assert expanded.search(big)
