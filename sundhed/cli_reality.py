@@ -35,7 +35,8 @@ def cmd_simulate(args) -> int:
     paths = res.write(step.folder(args.result))
     if not args.no_map and cfg.output.map:  # from the stored plan: no solve
         lang = args.lang or cfg.output.lang
-        paths[step.map_key] = step.render(ds, plan, step.map_path(args.result), MapInfo(cfg.scenario, cfg.hash(), lang))
+        paths[step.map_key] = step.render(ds, plan, step.map_path(args.result, lang),
+                                          MapInfo(cfg.scenario, cfg.hash(), lang))
     if args.json:
         print(json.dumps(res.summary, ensure_ascii=False, indent=2))
     else:
