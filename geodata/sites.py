@@ -67,3 +67,33 @@ def sites_frame(ds, ids: Iterable[str], extra: pd.DataFrame | None = None) -> pd
         raise ValueError(f"unknown site id(s) {unknown[:10]}: expected 'T<geonameid>', 'H<akut_id>', a demand "
                          "point id or a station-list id")
     return pd.DataFrame([(i, *rows[i]) for i in ids], columns=["id", "navn", "kode", "x", "y"])
+
+
+def candidate_sites(ds, min_town_pop: float, *, include: Sequence[str] = (), hospitals: bool = True,
+                    extra: pd.DataFrame | None = None, scope: Iterable[int] | None = None) -> pd.DataFrame:
+    """The candidate sites of the house and akutbil models (one rule, used by both): ``id``, ``navn``, ``kode``
+    (kommune), ``kind`` (``town`` / ``hospital`` / ``station``), ``x``, ``y`` (EPSG:25832).
+
+    GeoNames towns with at least ``min_town_pop`` inhabitants (``geonames_befolkning``) and any town named in
+    ``include`` (ids ``T<geonameid>``) first, then the akutsygehus sites (``H<akut_id>``, if ``hospitals``),
+    then the rows of ``extra`` (e.g. a station list with the same columns, and its ``enheder`` if given); only
+    those in the kommuner of ``scope`` (codes; None = all of Denmark)."""
+    t = ds.towns
+    tid = [f"T{g}" for g in t["geonameid"]]
+    t = t[(t["geonames_befolkning"].to_numpy(float) >= float(min_town_pop)) | pd.Series(tid, index=t.index)
+          .isin(list(include)).to_numpy()]
+    parts = [pd.DataFrame({"id": [f"T{g}" for g in t["geonameid"]], "navn": t["navn"].to_numpy(),
+                           "kode": t["kode"].to_numpy(int), "kind": "town",
+                           "x": t.geometry.x.to_numpy(), "y": t.geometry.y.to_numpy()})]
+    if hospitals:
+        h = ds.hospitals
+        parts.append(pd.DataFrame({"id": [f"H{a}" for a in h["akut_id"]], "navn": h["navn"].to_numpy(),
+                                   "kode": h["kode"].to_numpy(int), "kind": "hospital",
+                                   "x": h.geometry.x.to_numpy(), "y": h.geometry.y.to_numpy()}))
+    if extra is not None:
+        parts.append(extra[["id", "navn", "kode", "kind", "x", "y"] +
+                           [c for c in ("enheder",) if c in extra]])  # a station list's units (dispatch simulation)
+    out = pd.concat(parts, ignore_index=True)
+    if scope is not None:
+        out = out[out["kode"].astype(int).isin({int(k) for k in scope})].reset_index(drop=True)
+    return out

@@ -31,7 +31,7 @@ import pandas as pd
 
 from sundhed.geodata.dataset import Dataset
 from sundhed.geodata.kommuner import scope_codes
-from sundhed.geodata.sites import resolve_site_ids
+from sundhed.geodata.sites import candidate_sites, resolve_site_ids
 from sundhed.geodata.stations import load_station_list, resolve_station_path
 from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, TravelTimeSource, points_frame, travel_times
 from sundhed.model.akutbiler import EMSInstance
@@ -61,23 +61,11 @@ def candidate_stations(ds: Dataset, min_town_pop: float = 1000, station_list: pd
                        include: Sequence[str] = ()) -> pd.DataFrame:
     """Candidate stations: ``id``, ``navn``, ``kode`` (kommune), ``kind`` (town / hospital / station), ``x``,
     ``y`` (EPSG:25832). Towns with ``geonames_befolkning >= min_town_pop`` (and any town named in
-    ``include``) first, then the 21 hospital sites, then the rows of ``station_list``. A station list's
-    ``enheder`` (units) is kept (NaN for towns and hospitals).
+    ``include``) first, then the 21 hospital sites, then the rows of ``station_list``
+    (:func:`geodata.sites.candidate_sites`, the rule the house model uses too). A station list's ``enheder``
+    (units) is kept (NaN for towns and hospitals).
     """
-    t = ds.towns
-    t = t[(t["geonames_befolkning"] >= min_town_pop) | np.isin([f"T{g}" for g in t["geonameid"]], list(include))]
-    h = ds.hospitals
-    towns = pd.DataFrame({"id": [f"T{g}" for g in t["geonameid"]], "navn": t["navn"].to_numpy(),
-                          "kode": t["kode"].to_numpy(int), "kind": "town",
-                          "x": t.geometry.x.to_numpy(), "y": t.geometry.y.to_numpy()})
-    hosp = pd.DataFrame({"id": [f"H{a}" for a in h["akut_id"]], "navn": h["navn"].to_numpy(),
-                         "kode": h["kode"].to_numpy(int), "kind": "hospital",
-                         "x": h.geometry.x.to_numpy(), "y": h.geometry.y.to_numpy()})
-    parts = [towns, hosp]
-    if station_list is not None:
-        parts.append(station_list[["id", "navn", "kode", "kind", "x", "y"] +
-                                  [c for c in ("enheder",) if c in station_list]])  # units: dispatch simulation
-    return pd.concat(parts, ignore_index=True)
+    return candidate_sites(ds, min_town_pop, include=include, hospitals=True, extra=station_list)
 
 
 def _catchments(ds: Dataset, codes: np.ndarray, catchment_of) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sundhed.geodata.kommuner import kommune_codes, scope_codes
-from sundhed.geodata.sites import resolve_site_ids, sites_frame
+from sundhed.geodata.sites import candidate_sites, resolve_site_ids, sites_frame
 from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, points_frame, travel_times
 from sundhed.model.houses import KBH_FRB_CAP_MIO_KR, HouseInstance, HouseType, cofinancing_shares
 
@@ -82,30 +82,18 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
     scope = scope_codes(kom, regions, kommuner)
     in_scope = ds.demand["kode"].astype(int).isin(scope).to_numpy()
 
-    # ---- candidate sites
-    towns = ds.towns
-    town_ids = np.array([f"T{g}" for g in towns["geonameid"]], dtype=object)
-    keep = (towns["geonames_befolkning"].to_numpy(float) >= min_town_pop) | np.isin(town_ids, existing)
-    keep &= towns["kode"].astype(int).isin(scope).to_numpy()
-    hosp = ds.hospitals
-    hosp = hosp[hosp["kode"].astype(int).isin(scope)]
-    hosp_ids = [f"H{a}" for a in hosp["akut_id"]]
-    known = set(town_ids) | (set(hosp_ids) if include_hospital_sites else set())
-    for e in existing:
-        if e not in known:
-            what = ("akutsygehus site (include_hospital_sites=False)" if e in hosp_ids else
-                    "GeoNames town in Denmark" if e.startswith("T") else "candidate id")
-            raise ValueError(f"existing sundhedshus at {e!r}: not a known {what}; "
-                             f"use 'T<geonameid>' of a Danish town or 'H<akut_id>' of an akutsygehus")
-    t_sel = towns[keep]
-    site_ids = list(town_ids[keep])
-    site_kode = list(t_sel["kode"])
-    xs, ys = list(t_sel.geometry.x), list(t_sel.geometry.y)
-    if include_hospital_sites:
-        site_ids += hosp_ids
-        site_kode += list(hosp["kode"])
-        xs += list(hosp.geometry.x)
-        ys += list(hosp.geometry.y)
+    # ---- candidate sites (the rule the akutbil model uses too: geodata.sites.candidate_sites)
+    if not include_hospital_sites:
+        hosp_ids = {f"H{a}" for a in ds.hospitals["akut_id"]}
+        for e in existing:
+            if e in hosp_ids:
+                raise ValueError(f"existing sundhedshus at {e!r}: not a known akutsygehus site "
+                                 "(include_hospital_sites=False); use 'T<geonameid>' of a Danish town or "
+                                 "'H<akut_id>' of an akutsygehus")
+    cands = candidate_sites(ds, min_town_pop, include=existing, hospitals=include_hospital_sites, scope=scope)
+    site_ids = cands["id"].tolist()
+    site_kode = cands["kode"].tolist()
+    xs, ys = cands["x"].tolist(), cands["y"].tolist()
     for sid, k in zip(site_ids, site_kode):
         if pd.isna(k) or int(k) not in codes_dk:
             raise ValueError(f"candidate site {sid!r} lies outside Denmark (no kommune; code {k!r})")
