@@ -4,6 +4,9 @@ both with their difference, and plain-Danish sentences about what changes and fo
 Everything is computed from the folders' CSVs and summary.json files (:mod:`sundhed.maps.headline`), so the
 numbers are those of the two maps and their summary.json. Pure functions over tables
 (:func:`catchment_changes`, :func:`site_changes`) build the sentences; :func:`render_compare` writes the page.
+
+Longer than 400 lines: the comparison page's texts (Danish and English), its tables and its map are one
+report; they change together.
 """
 
 from __future__ import annotations

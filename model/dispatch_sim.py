@@ -35,6 +35,9 @@ unit is found by walking the point's units in response-time order (pre-sorted on
 is free; at the low utilisations of a real fleet that is one or two steps. SimPy would model the same with
 one generator process per call and a ``Resource`` per unit; its per-event overhead is what this avoids
 (``benchmarks/dispatch_sim.py`` measures both).
+
+Longer than 400 lines: the event loop (:func:`run_calls`), its parameter and fleet types and the statistics
+of its runs belong together; split, each part would need the others' internals.
 """
 from __future__ import annotations
 

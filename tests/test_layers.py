@@ -75,3 +75,15 @@ def test_the_checker_sees_an_upward_import(tmp_path):
     f = tmp_path / "x.py"
     f.write_text("def f():\n    from sundhed.maps.common import esc\n    import sundhed.cli\n", encoding="utf-8")
     assert [(t) for _, _, t in _imported_layers(f)] == ["maps", "sundhed"]
+
+
+def test_no_file_over_400_lines_without_a_reason():
+    """A long module says why in its docstring ("Longer than 400 lines: ...")."""
+    long = []
+    for _, p in _layer_files():
+        n = len(p.read_text(encoding="utf-8").splitlines())
+        if n > MAX_LINES:
+            doc = ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) or ""
+            if "Longer than 400 lines:" not in doc:
+                long.append(f"{p.relative_to(ROOT)} ({n} lines)")
+    assert not long, "split these or give the reason in the module docstring: " + ", ".join(long)
