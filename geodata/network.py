@@ -3,8 +3,9 @@
 The shipped OSM skeleton (scgraph-data, ODbL) has only motorways/main roads in 13 pieces. The
 embedded network joins it into a routable graph:
 
-* **skeleton edges** as given (straight segments between shape nodes), length × ``SKELETON_DETOUR``;
-* **local links** between each node and its nearest neighbours on the *same landmass*, only when the
+* **skeleton edges** as given (straight segments between shape nodes), length × ``SKELETON_DETOUR``, each
+  classed ``motorway`` (on a stretch of project/motorways.csv, see geodata/roadclass.py) or ``main``;
+* **local links** (class ``local``) between each node and its nearest neighbours on the *same landmass*, only when the
   straight segment stays on land (never across water), length × ``LOCAL_DETOUR``;
 * **fixed links** (bridges, tunnels, causeways) from links/fixed_links.csv and the project's
   supplement, at ``SPEED_KMH["fixed_link"]``;
@@ -15,14 +16,18 @@ embedded network joins it into a routable graph:
   Fejø, …): a straight crossing to the nearest node elsewhere at ``SPEED_KMH["modelled_crossing"]`` +
   waiting time, flagged as a ferry (so an akutbil never counts it inside 15 minutes).
 
-Every speed and factor is in :data:`SPEED_KMH` and the constants below, and nowhere else. The
-speeds were calibrated once against tests/data/published_drive_times.csv (34 town pairs): median
-absolute error 9.3 %, mean error −0.7 % (tests/test_traveltimes.py reports the figure each run).
-Edges of kind "ferry", "foreign_ferry" and "modelled_crossing" are *ferry legs*.
+Every speed and factor is in :data:`SPEED_KMH` and the constants below, and nowhere else: one speed
+per road class (motorway, main, local) and urbanity, so a motorway keeps motorway speed through a town.
+The speeds and detour factors were fitted (geodata/fit_speeds.py) on the ``fit`` half of
+tests/data/published_drive_times.csv only; tests/test_traveltimes.py reports the error on both halves.
+Edges of kind "ferry", "foreign_ferry" and "modelled_crossing" are *ferry legs*. Every edge also has a
+length (``edge_km``): road km, the sailing distance (straight line) for ferries.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+import hashlib
 
 import geopandas as gpd
 import numpy as np
@@ -38,9 +43,12 @@ EDGES_FILE = data_path("osm_skeleton", "dk_highways_edges.geojson")
 NODES_FILE = data_path("osm_skeleton", "dk_highways_nodes.geojson")
 
 #: Speeds in km/h by road class and urbanity. The one documented speed table of the project.
+#: Road classes: motorway (motorvej, project/motorways.csv), main (other skeleton roads), local (links).
 SPEED_KMH: dict[str, float] = {
-    "skeleton_rural": 110.0,    # motorway/main road outside towns (mix of 130/110/80 km/h roads)
-    "skeleton_urban": 55.0,     # main road inside an urban area
+    "motorway_rural": 110.0,    # motorway outside towns (130/110 km/h limits)
+    "motorway_urban": 100.0,    # motorway inside an urban circle (keeps near-motorway speed)
+    "main_rural": 80.0,         # other main road outside towns (two-lane, 80 km/h, through villages)
+    "main_urban": 45.0,         # main road inside an urban circle
     "local_rural": 65.0,        # local/regional road between nearby points
     "local_urban": 32.0,        # town streets
     "fixed_link": 90.0,         # bridges/tunnels/causeways
@@ -65,6 +73,8 @@ URBAN_PER_SQRT_KINH = 0.33
 FERRY_WAIT_MIN = 20.0
 #: Road minutes København–Ystad via the Øresund bridge (ferries.csv note on F01: "~1 h").
 FOREIGN_ROAD_MIN = 60.0
+#: Road km København–Ystad via the Øresund bridge (approximate: Malmö–Ystad ~60 km + bridge and approaches).
+FOREIGN_ROAD_KM = 95.0
 #: Land is the union of kommune polygons grown by this much (metres), so coastal points and
 #: bridge/port endpoints on the generalised 1:500 000 coastline count as on land.
 LAND_TOLERANCE_M = 150.0
@@ -86,6 +96,8 @@ class RoadNetwork:
     edge_kind: np.ndarray                    # str per edge
     landmass: np.ndarray                     # landmass id per node (-1 = none)
     params: dict = field(default_factory=dict)
+    edge_km: np.ndarray | None = None        # length per edge (km); ferries: sailing distance
+    edge_class: np.ndarray | None = None     # "motorway", "main", "local" or the edge kind for links/ferries
 
     @property
     def n(self) -> int:
@@ -93,22 +105,46 @@ class RoadNetwork:
 
     def csgraph(self, exclude_ferries: bool = False):
         """Symmetric sparse matrix of minutes (scipy csgraph); ferry legs dropped on request."""
+        return self.csgraphs(exclude_ferries)[0]
+
+    def csgraphs(self, exclude_ferries: bool = False):
+        """(minutes, km): two symmetric sparse matrices with the same pattern; ferry legs dropped on request.
+
+        Of parallel edges the fastest is kept (a plain COO->CSR conversion would add them up), and the
+        km matrix holds that edge's length.
+        """
         keep = np.ones(len(self.edge_u), bool)
         if exclude_ferries:
             keep = ~np.isin(self.edge_kind, list(FERRY_KINDS))
         u, v, w = self.edge_u[keep], self.edge_v[keep], np.maximum(self.edge_min[keep], 1e-6)
-        # parallel edges: keep the fastest (a plain COO->CSR conversion would add them up)
-        df = pd.DataFrame({"r": np.r_[u, v], "c": np.r_[v, u], "w": np.r_[w, w]})
-        df = df.groupby(["r", "c"], as_index=False)["w"].min()
-        return coo_matrix((df["w"].to_numpy(), (df["r"].to_numpy(), df["c"].to_numpy())),
-                          shape=(self.n, self.n)).tocsr()
+        km = self.edge_km[keep] if self.edge_km is not None else np.zeros(len(u))
+        r, c, w, km = np.r_[u, v], np.r_[v, u], np.r_[w, w], np.r_[km, km]
+        order = np.lexsort((w, c, r))                    # by (r, c), fastest first
+        r, c, w, km = r[order], c[order], w[order], km[order]
+        first = np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])]
+        shape = (self.n, self.n)
+        return (coo_matrix((w[first], (r[first], c[first])), shape=shape).tocsr(),
+                coo_matrix((np.maximum(km[first], 1e-9), (r[first], c[first])), shape=shape).tocsr())
 
 
 def land_polygons(kommuner: gpd.GeoDataFrame, tolerance_m: float = LAND_TOLERANCE_M):
-    """Landmasses as a list of polygons (EPSG:25832), grown by ``tolerance_m``."""
-    land = shapely.union_all(kommuner.geometry.buffer(tolerance_m).values)
-    parts = list(getattr(land, "geoms", [land]))
-    return parts
+    """Landmasses as a list of polygons (EPSG:25832), grown by ``tolerance_m``.
+
+    Cached per process by the geometry's content (the union is the slowest step of a network build).
+    """
+    key = hashlib.sha1(b"".join(shapely.to_wkb(kommuner.geometry.values))).hexdigest() + f":{tolerance_m}"
+    return list(_land_polygons_cached(key, kommuner.geometry.values, tolerance_m))
+
+
+_LAND_CACHE: dict[str, tuple] = {}
+
+
+def _land_polygons_cached(key: str, geoms, tolerance_m: float) -> tuple:
+    if key not in _LAND_CACHE:
+        land = shapely.union_all(shapely.buffer(geoms, tolerance_m))
+        _LAND_CACHE.clear()  # one geometry at a time is enough (the shipped kommuner)
+        _LAND_CACHE[key] = tuple(getattr(land, "geoms", [land]))
+    return _LAND_CACHE[key]
 
 
 def urban_mask(xy: np.ndarray, towns: gpd.GeoDataFrame) -> np.ndarray:
@@ -129,6 +165,12 @@ def _to_xy(lat, lon) -> np.ndarray:
 
 def load_skeleton(edges_path=EDGES_FILE, nodes_path=NODES_FILE) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Skeleton nodes (``node_id``, x, y in EPSG:25832) and edges (``u``, ``v``, ``length_km``)."""
+    n, e = _load_skeleton_cached(str(edges_path), str(nodes_path))
+    return n.copy(), e.copy()
+
+
+@lru_cache(maxsize=2)
+def _load_skeleton_cached(edges_path: str, nodes_path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     nodes = read_vector_checked(nodes_path, ["node_id"]).to_crs(CRS_METRIC)
     edges = read_vector_checked(edges_path, ["u", "v", "length_km"])
     nodes["node_id"] = numeric_column(nodes, "node_id", nodes_path, integer=True)
@@ -147,7 +189,10 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
     Points are typically demand points, hospitals and candidate sites; they get local links like
     any other node, so travel times start and end at the points themselves.
     """
+    from sundhed.geodata.roadclass import skeleton_motorway_mask
+
     skel_nodes, skel_edges = load_skeleton()
+    skel_motorway = skeleton_motorway_mask()[3]
     labels: list[str] = [f"osm:{i}" for i in skel_nodes["node_id"]]
     xy_parts = [skel_nodes[["x", "y"]].to_numpy()]
     for lab, p in points.items():
@@ -185,19 +230,21 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
         landmass[off[near_pt]] = big[near_poly]
     urban = urban_mask(xy, towns)
 
-    eu, ev, emin, ekind = [], [], [], []
+    eu, ev, emin, ekind, ekm, eclass = [], [], [], [], [], []
 
-    def add(u, v, minutes, kind):
-        eu.append(u); ev.append(v); emin.append(minutes); ekind.append(kind)
+    def add(u, v, minutes, kind, km, cls=None):
+        eu.append(u); ev.append(v); emin.append(minutes); ekind.append(kind); ekm.append(km)
+        eclass.append(cls or kind)
 
-    # skeleton edges
-    for r in skel_edges.itertuples():
+    # skeleton edges: motorway or other main road; urban where both ends are urban
+    for r, is_mw in zip(skel_edges.itertuples(), skel_motorway):
         u, v = index.get(f"osm:{r.u}"), index.get(f"osm:{r.v}")
         if u is None or v is None:
             continue
-        mid_urban = urban[u] and urban[v]
-        speed = SPEED_KMH["skeleton_urban" if mid_urban else "skeleton_rural"]
-        add(u, v, 60 * r.length_km * SKELETON_DETOUR / speed, "skeleton")
+        cls = "motorway" if is_mw else "main"
+        speed = SPEED_KMH[f"{cls}_urban" if (urban[u] and urban[v]) else f"{cls}_rural"]
+        km = r.length_km * SKELETON_DETOUR
+        add(u, v, 60 * km / speed, "skeleton", km, cls)
 
     # local links: k nearest on the same landmass, segment on land
     tree_xy = cKDTree(xy)
@@ -219,7 +266,8 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
         for i, j, d, ok in zip(ci, cj, cd, on_land):
             if ok:
                 speed = SPEED_KMH["local_urban" if (urban[i] and urban[j]) else "local_rural"]
-                add(int(i), int(j), 60 * d / 1000 * LOCAL_DETOUR / speed, "local")
+                km = d / 1000 * LOCAL_DETOUR
+                add(int(i), int(j), 60 * km / speed, "local", km)
     # Pieces of one landmass left apart (a port, a bridge end or a headland whose near segments
     # all leave the generalised coastline) are joined to the landmass's largest piece by a road
     # "around the bay": same landmass, so a road exists; length × AROUND_BAY_DETOUR.
@@ -238,7 +286,8 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
             b = int(np.argmin(d))
             i, jj = int(piece[b]), int(main_nodes[j[b]])
             speed = SPEED_KMH["local_urban" if (urban[i] and urban[jj]) else "local_rural"]
-            add(i, jj, 60 * d[b] / 1000 * AROUND_BAY_DETOUR / speed, "local")
+            km = d[b] / 1000 * AROUND_BAY_DETOUR
+            add(i, jj, 60 * km / speed, "local", km)
 
     # fixed links
     for r in fixed_links.itertuples():
@@ -246,23 +295,25 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
         straight_km = np.hypot(*(xy[a] - xy[b])) / 1000
         length = getattr(r, "approx_length_km", np.nan)
         km = float(length) if length == length and length is not None else straight_km * 1.1
-        add(a, b, 60 * max(km, straight_km) / SPEED_KMH["fixed_link"], "fixed_link")
+        add(a, b, 60 * max(km, straight_km) / SPEED_KMH["fixed_link"], "fixed_link", max(km, straight_km))
 
     # ferries (+ foreign road for the Ystad route)
     cph = None
     for r in ferries.itertuples():
         a, b = index[f"port:{r.route_id}:a"], index[f"port:{r.route_id}:b"]
         abroad = landmass[b] < 0 or landmass[a] < 0
-        add(a, b, float(r.crossing_min) + ferry_wait_min, "foreign_ferry" if abroad else "ferry")
+        add(a, b, float(r.crossing_min) + ferry_wait_min, "foreign_ferry" if abroad else "ferry",
+            np.hypot(*(xy[a] - xy[b])) / 1000)
         if abroad:
             foreign = b if landmass[b] < 0 else a
             if cph is None:
                 cph = int(np.argmin(np.hypot(xy[:, 0] - 725000, xy[:, 1] - 6171000) + 1e12 * (landmass < 0)))
-            add(foreign, cph, FOREIGN_ROAD_MIN, "foreign_road")
+            add(foreign, cph, FOREIGN_ROAD_MIN, "foreign_road", FOREIGN_ROAD_KM)
 
     edges = (np.array(eu, int), np.array(ev, int), np.array(emin, float), np.array(ekind, object))
     net = RoadNetwork(xy, labels, *edges, landmass=landmass,
-                      params={"ferry_wait_min": ferry_wait_min, "speeds_kmh": dict(SPEED_KMH)})
+                      params={"ferry_wait_min": ferry_wait_min, "speeds_kmh": dict(SPEED_KMH)},
+                      edge_km=np.array(ekm, float), edge_class=np.array(eclass, object))
     return _connect_islands(net)
 
 
@@ -276,9 +327,11 @@ def _connect_islands(net: RoadNetwork) -> RoadNetwork:
 
     wait = net.params["ferry_wait_min"]
     eu, ev, emin, ekind = list(net.edge_u), list(net.edge_v), list(net.edge_min), list(net.edge_kind)
+    ekm, eclass = list(net.edge_km), list(net.edge_class)
     while True:
         g = RoadNetwork(net.node_xy, net.node_label, np.array(eu, int), np.array(ev, int),
-                        np.array(emin), np.array(ekind, object), net.landmass, net.params)
+                        np.array(emin), np.array(ekind, object), net.landmass, net.params,
+                        np.array(ekm, float), np.array(eclass, object))
         ncomp, lab = connected_components(g.csgraph(), directed=False)
         if ncomp == 1:
             return g
@@ -295,5 +348,5 @@ def _connect_islands(net: RoadNetwork) -> RoadNetwork:
             u, v = int(inside[best]), int(outside[j[best]])
             km = d[best] / 1000
             eu.append(u); ev.append(v); emin.append(60 * km / SPEED_KMH["modelled_crossing"] + wait)
-            ekind.append("modelled_crossing")
+            ekind.append("modelled_crossing"); ekm.append(km); eclass.append("modelled_crossing")
         # loop: components merged one step at a time until connected

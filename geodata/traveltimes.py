@@ -1,6 +1,7 @@
 """Travel times: one interface, three sources, cached on disk.
 
-``TravelTimeSource.compute(origins, destinations) -> TravelMatrix`` (minutes). Sources:
+``TravelTimeSource.compute(origins, destinations) -> TravelMatrix`` (minutes, and km along the fastest
+route where the source knows them). Sources:
 
 1. :class:`EmbeddedNetworkSource` — the default, built from the shipped data (geodata/network.py);
 2. :class:`OsmPbfSource` — a Denmark OSM extract (``.osm.pbf``) a user downloads (geodata/osm.py);
@@ -45,6 +46,9 @@ class TravelMatrix:
     ``minutes``: fastest time, ferries allowed (``inf`` = unreachable).
     ``minutes_no_ferry``: fastest time without any ferry leg (``inf`` where only a ferry reaches);
     the akutbil model uses it, since a 15-minute response never crosses a ferry.
+    ``km``: distance (km) along the fastest route of ``minutes`` (ferry legs count their sailing
+    distance); ``km_no_ferry`` likewise for ``minutes_no_ferry``. ``nan`` where the source has no
+    distances (a matrix file without a ``km`` column), ``inf`` where unreachable.
     """
 
     origin_ids: tuple[str, ...]
@@ -52,6 +56,13 @@ class TravelMatrix:
     minutes: np.ndarray
     minutes_no_ferry: np.ndarray
     source: str
+    km: np.ndarray | None = None
+    km_no_ferry: np.ndarray | None = None
+
+    def __post_init__(self):
+        for name in ("km", "km_no_ferry"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(np.shape(self.minutes), np.nan))
 
     @property
     def uses_ferry(self) -> np.ndarray:
@@ -59,20 +70,22 @@ class TravelMatrix:
         return self.minutes_no_ferry > self.minutes + 1e-6
 
     def to_frame(self) -> pd.DataFrame:
-        """Long table: ``origin_id``, ``destination_id``, ``minutes``, ``uses_ferry``."""
+        """Long table: ``origin_id``, ``destination_id``, ``minutes``, ``uses_ferry``, ``km``."""
         o, d = np.meshgrid(np.arange(len(self.origin_ids)), np.arange(len(self.destination_ids)), indexing="ij")
         return pd.DataFrame({
             "origin_id": np.asarray(self.origin_ids, object)[o.ravel()],
             "destination_id": np.asarray(self.destination_ids, object)[d.ravel()],
             "minutes": self.minutes.ravel(),
             "uses_ferry": self.uses_ferry.ravel(),
+            "km": self.km.ravel(),
         })
 
     def subset(self, origin_ids=None, destination_ids=None) -> "TravelMatrix":
         oi = [self.origin_ids.index(i) for i in origin_ids] if origin_ids is not None else slice(None)
         di = [self.destination_ids.index(i) for i in destination_ids] if destination_ids is not None else slice(None)
         return TravelMatrix(tuple(np.asarray(self.origin_ids)[oi]), tuple(np.asarray(self.destination_ids)[di]),
-                            self.minutes[oi][:, di], self.minutes_no_ferry[oi][:, di], self.source)
+                            self.minutes[oi][:, di], self.minutes_no_ferry[oi][:, di], self.source,
+                            self.km[oi][:, di], self.km_no_ferry[oi][:, di])
 
 
 class TravelTimeSource(ABC):
@@ -87,6 +100,39 @@ class TravelTimeSource(ABC):
     @abstractmethod
     def compute(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> TravelMatrix:
         """Minutes from each origin to each destination (frames from :func:`points_frame`)."""
+
+
+def shortest_path_minutes_km(csgraph, km_graph, sources: np.ndarray,
+                            targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dijkstra on minutes from ``sources``; returns minutes and the km along those fastest paths.
+
+    ``km_graph`` has the same sparsity pattern as ``csgraph`` and holds each edge's length. The km
+    of every node are summed up its shortest-path tree by pointer doubling (about log2(depth)
+    vectorised steps), so the cost is a few passes over a (sources x nodes) array.
+    """
+    if len(sources) == 0 or len(targets) == 0:
+        z = np.zeros((len(sources), len(targets)))
+        return z, z.copy()
+    d, pred = dijkstra(csgraph, directed=False, indices=np.asarray(sources), return_predecessors=True)
+    ns, n = pred.shape
+    node = np.broadcast_to(np.arange(n), (ns, n))
+    root = pred < 0                       # the source itself and unreachable nodes
+    parent = np.where(root, node, pred)
+    acc = np.zeros((ns, n))
+    acc[~root] = np.asarray(km_graph[parent[~root], node[~root]]).ravel()
+    # flat indices into the (ns, n) arrays: parent of row r, node v at r * n + parent[r, v]
+    flat = (parent + (np.arange(ns) * n)[:, None]).ravel()
+    acc = acc.ravel()
+    while True:
+        grand = flat[flat]
+        if np.array_equal(grand, flat):
+            break
+        acc = acc + acc[flat]
+        flat = grand
+    acc = acc.reshape(ns, n)
+    acc[~np.isfinite(d)] = np.inf
+    t = np.asarray(targets)
+    return d[:, t], acc[:, t]
 
 
 def shortest_path_minutes(csgraph, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -109,10 +155,11 @@ class EmbeddedNetworkSource(TravelTimeSource):
         self.ferry_wait_min = network.FERRY_WAIT_MIN if ferry_wait_min is None else float(ferry_wait_min)
 
     def fingerprint(self) -> str:
-        from sundhed.geodata import network
+        from sundhed.geodata import network, roadclass
 
         blob = json.dumps({
-            "v": 4, "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
+            "v": 5, "code": _NETWORK_CODE_HASH, "motorways": _file_hash(roadclass.MOTORWAYS_FILE),
+            "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
             "k": network.LOCAL_K, "max": network.LOCAL_MAX_KM, "bay": network.AROUND_BAY_DETOUR,
             "urban": [network.URBAN_MIN_POP, network.URBAN_BASE_KM, network.URBAN_PER_SQRT_KINH],
             "wait": self.ferry_wait_min, "foreign": network.FOREIGN_ROAD_MIN, "land": network.LAND_TOLERANCE_M,
@@ -141,18 +188,18 @@ class EmbeddedNetworkSource(TravelTimeSource):
         # Dijkstra from the smaller side; the graph is undirected, so times are symmetric
         flip = len(d) < len(o)
         src, dst = (d, o) if flip else (o, d)
-        full = shortest_path_minutes(net.csgraph(), src, dst)
-        nof = shortest_path_minutes(net.csgraph(exclude_ferries=True), src, dst)
+        full, km = shortest_path_minutes_km(*net.csgraphs(), src, dst)
+        nof, km_nof = shortest_path_minutes_km(*net.csgraphs(exclude_ferries=True), src, dst)
         if flip:
-            full, nof = full.T, nof.T
-        return TravelMatrix(tuple(origins["id"]), tuple(destinations["id"]), full, nof, self.name)
+            full, nof, km, km_nof = full.T, nof.T, km.T, km_nof.T
+        return TravelMatrix(tuple(origins["id"]), tuple(destinations["id"]), full, nof, self.name, km, km_nof)
 
 
 class MatrixFileSource(TravelTimeSource):
     """A matrix from any router, as CSV or Parquet in long form.
 
     Columns: ``origin_id``, ``destination_id``, ``minutes`` and optionally ``uses_ferry`` (bool) or
-    ``minutes_no_ferry``. Every requested pair must be present.
+    ``minutes_no_ferry``, and ``km`` (distance along the route). Every requested pair must be present.
     """
 
     name = "matrix-file"
@@ -193,6 +240,7 @@ class MatrixFileSource(TravelTimeSource):
             df["minutes_no_ferry"] = np.where(ferry, np.inf, df["minutes"])
         else:
             df["minutes_no_ferry"] = df["minutes"]
+        df["km"] = numeric_column(df, "km", self.path, minimum=0, allow_missing=True) if "km" in df else np.nan
         return df
 
     def compute(self, origins: pd.DataFrame, destinations: pd.DataFrame) -> TravelMatrix:
@@ -206,7 +254,20 @@ class MatrixFileSource(TravelTimeSource):
         shape = (len(origins), len(destinations))
         return TravelMatrix(tuple(origins["id"]), tuple(destinations["id"]),
                             sub["minutes"].to_numpy(float).reshape(shape),
-                            sub["minutes_no_ferry"].to_numpy(float).reshape(shape), self.name)
+                            sub["minutes_no_ferry"].to_numpy(float).reshape(shape), self.name,
+                            sub["km"].to_numpy(float).reshape(shape))
+
+
+def _file_hash(path) -> str:
+    p = Path(path)
+    return hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p.exists() else "missing"
+
+
+#: Hash of the network-building code (network.py, roadclass.py, this file): a code change that moves
+#: minutes can never hit a cached matrix made by the old code.
+_NETWORK_CODE_HASH = hashlib.sha256(b"".join(
+    (Path(__file__).parent / f).read_bytes() for f in ("network.py", "roadclass.py", "traveltimes.py")
+)).hexdigest()[:16]
 
 
 def cache_key(source: TravelTimeSource, origins: pd.DataFrame, destinations: pd.DataFrame) -> str:
@@ -229,7 +290,7 @@ def travel_times(source: TravelTimeSource, origins: pd.DataFrame, destinations: 
         if path.exists():
             try:
                 z = np.load(path, allow_pickle=False)
-                return TravelMatrix(tuple(z["o"]), tuple(z["d"]), z["m"], z["n"], str(z["s"]))
+                return TravelMatrix(tuple(z["o"]), tuple(z["d"]), z["m"], z["n"], str(z["s"]), z["k"], z["kn"])
             except Exception:
                 path.unlink(missing_ok=True)  # a corrupt cache entry is recomputed
     tm = source.compute(origins, destinations)
@@ -237,6 +298,6 @@ def travel_times(source: TravelTimeSource, origins: pd.DataFrame, destinations: 
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(tmp, o=np.array(tm.origin_ids), d=np.array(tm.destination_ids),
-                            m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source))
+                            m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source), k=tm.km, kn=tm.km_no_ferry)
         os.replace(tmp, path)
     return tm

@@ -1,0 +1,152 @@
+"""Road classes on the OSM skeleton: motorway (motorvej), other main road, local.
+
+The shipped skeleton (osm_skeleton/, scgraph-data) carries no road class. The project's compiled list
+of Danish motorway stretches (``project/motorways.csv``, one row per named stretch with its route
+number, end places and hand-placed waypoints along it; sources in ``project/PROVENANCE_motorways.md``)
+classifies it: between consecutive waypoints of a stretch, the shortest skeleton path (by length) is
+marked ``motorway``. Every other skeleton edge is ``main`` (other main road); the network's local links
+(geodata/network.py) are ``local``.
+
+A waypoint more than ``SNAP_MAX_KM`` from any skeleton node, or a path more than ``MAX_PATH_RATIO``
+times the straight line between its waypoints, is an error (the stretch is not on the skeleton or a
+waypoint is misplaced): :func:`classify_skeleton` raises :class:`DataError` naming the stretch.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.io import data_path, read_csv_checked
+
+MOTORWAYS_FILE = data_path("project", "motorways.csv")
+#: Road classes of network edges (the keys of geodata.network.SPEED_KMH combine them with urbanity).
+ROAD_CLASSES = ("motorway", "main", "local")
+#: A waypoint must lie within this many km of a skeleton node.
+SNAP_MAX_KM = 4.0
+#: Skeleton path between two waypoints at most this many times their straight-line distance.
+MAX_PATH_RATIO = 1.6
+
+
+def parse_waypoints(text: str) -> list[tuple[str, float, float]]:
+    """``"Vejle 55.73 9.52; Brande 55.94 9.12"`` -> [(name, lat, lon), ...]."""
+    out = []
+    for part in str(text).split(";"):
+        bits = part.strip().rsplit(" ", 2)
+        if len(bits) != 3:
+            raise ValueError(f"waypoint {part.strip()!r} is not 'name lat lon'")
+        out.append((bits[0], float(bits[1]), float(bits[2])))
+    return out
+
+
+def load_motorways(path=MOTORWAYS_FILE) -> pd.DataFrame:
+    """The compiled motorway stretches, one row each, with ``waypoints`` parsed into a list."""
+    df = read_csv_checked(path, ["stretch_id", "route", "name", "from_place", "to_place", "waypoints", "source",
+                                 "confidence"], dtype={"route": str})
+    parsed = []
+    for i, text in enumerate(df["waypoints"]):
+        try:
+            wp = parse_waypoints(text)
+        except ValueError as exc:
+            raise DataError(path, str(exc), row=i + 1) from None
+        if len(wp) < 2:
+            raise DataError(path, "a stretch needs at least two waypoints", row=i + 1)
+        parsed.append(wp)
+    df = df.copy()
+    df["waypoint_list"] = parsed
+    return df
+
+
+def classify_skeleton(node_id: np.ndarray, node_xy: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray,
+                      edge_km: np.ndarray, motorways: pd.DataFrame, path=MOTORWAYS_FILE,
+                      problems: list[str] | None = None) -> np.ndarray:
+    """Boolean per skeleton edge: True where it lies on a listed motorway stretch.
+
+    ``node_xy`` in EPSG:25832 metres, ``edge_u``/``edge_v`` node ids, ``edge_km`` lengths (km).
+    A misplaced waypoint raises :class:`DataError`; with a ``problems`` list, the messages are appended
+    to it instead and the faulty leg is skipped (for diagnosing the list).
+    """
+    def fail(msg: str) -> None:
+        if problems is None:
+            raise DataError(path, msg)
+        problems.append(msg)
+
+    from sundhed.geodata.network import _to_xy  # lazy: network imports this module
+
+    pos = {int(n): i for i, n in enumerate(node_id)}
+    keep = np.array([int(u) in pos and int(v) in pos for u, v in zip(edge_u, edge_v)], bool)
+    iu = np.array([pos.get(int(u), 0) for u in edge_u])
+    iv = np.array([pos.get(int(v), 0) for v in edge_v])
+    n = len(node_id)
+    w = np.maximum(np.asarray(edge_km, float), 1e-6)
+    g = coo_matrix((np.r_[w[keep], w[keep]], (np.r_[iu[keep], iv[keep]], np.r_[iv[keep], iu[keep]])),
+                   shape=(n, n)).tocsr()
+    edge_of = {}
+    for e in np.nonzero(keep)[0]:
+        a, b = int(iu[e]), int(iv[e])
+        key = (min(a, b), max(a, b))
+        if key not in edge_of or w[e] < w[edge_of[key]]:
+            edge_of[key] = e
+    motorway = np.zeros(len(edge_u), bool)
+    ke = np.nonzero(keep)[0]
+    pa, pb = node_xy[iu[ke]], node_xy[iv[ke]]
+    seg = pb - pa
+    seg_len2 = np.maximum((seg ** 2).sum(1), 1e-9)
+    for r in motorways.itertuples():
+        wp = r.waypoint_list
+        xy = _to_xy([p[1] for p in wp], [p[2] for p in wp])
+        # snap each waypoint to the nearest skeleton edge (point-to-segment distance)
+        t = np.clip((((xy[:, None, :] - pa[None]) * seg[None]).sum(-1)) / seg_len2[None], 0, 1)
+        proj = pa[None] + t[..., None] * seg[None]
+        d = np.sqrt(((xy[:, None, :] - proj) ** 2).sum(-1))
+        best = d.argmin(1)
+        ok = np.ones(len(wp), bool)
+        for k in range(len(wp)):
+            if d[k, best[k]] > SNAP_MAX_KM * 1000:
+                ok[k] = False
+                fail(f"stretch {r.stretch_id} ({r.name}): waypoint {wp[k][0]!r} is "
+                     f"{d[k, best[k]] / 1000:.1f} km from the skeleton (at most {SNAP_MAX_KM} km)")
+        # the snapped edge's two ends, each with the distance (km) from the snap point along the edge
+        ends = [((int(iu[ke[e]]), t[k, e] * w[ke[e]]), (int(iv[ke[e]]), (1 - t[k, e]) * w[ke[e]]))
+                for k, e in enumerate(best)]
+        sources = sorted({node for k in range(len(wp) - 1) for node, _ in ends[k]})
+        dist, pred = dijkstra(g, directed=False, indices=sources, return_predecessors=True)
+        row = {s_: i for i, s_ in enumerate(sources)}
+        for k in range(len(wp)):
+            if ok[k]:
+                motorway[ke[best[k]]] = True
+        for k in range(len(wp) - 1):
+            if not (ok[k] and ok[k + 1]):
+                continue
+            straight = np.hypot(*(xy[k] - xy[k + 1])) / 1000
+            if best[k] == best[k + 1]:
+                continue
+            total, a, b = min((dist[row[a], b] + da + db, a, b) for a, da in ends[k] for b, db in ends[k + 1])
+            if not np.isfinite(total):
+                continue  # a gap in the skeleton (Limfjord, Storebælt, ...): the fixed link or ferry covers it
+            if total > MAX_PATH_RATIO * max(straight, 1.0) + 2.0:
+                fail(f"stretch {r.stretch_id} ({r.name}): no skeleton path {wp[k][0]!r} -> "
+                     f"{wp[k + 1][0]!r} within {MAX_PATH_RATIO} x the straight line "
+                     f"({total:.1f} km against {straight:.1f} km)")
+                continue
+            v = b
+            while v != a:
+                u = int(pred[row[a], v])
+                motorway[edge_of[(min(u, v), max(u, v))]] = True
+                v = u
+    return motorway
+
+
+@lru_cache(maxsize=4)
+def skeleton_motorway_mask(path=MOTORWAYS_FILE) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The shipped skeleton classified once per process: (edge u ids, edge v ids, km, motorway mask)."""
+    from sundhed.geodata.network import load_skeleton
+
+    nodes, edges = load_skeleton()
+    mask = classify_skeleton(nodes["node_id"].to_numpy(), nodes[["x", "y"]].to_numpy(), edges["u"].to_numpy(),
+                             edges["v"].to_numpy(), edges["length_km"].to_numpy(), load_motorways(path), path)
+    return edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_km"].to_numpy(), mask
