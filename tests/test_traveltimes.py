@@ -73,3 +73,14 @@ def test_cache_hit_and_matrix_file(ds, tmp_path):
     assert np.allclose(t3.minutes, t1.minutes)
     with pytest.raises(DataError, match="requested pair"):
         MatrixFileSource(f).compute(points_frame(["zzz"], [1], [1]), d)
+
+
+def test_split_follows_the_recorded_rule():
+    """The fit/held-back split is the committed rule's output; no pair can be moved by hand."""
+    from sundhed.geodata.fit_speeds import assign_split, load_pairs
+
+    pairs = load_pairs(REF)
+    assert len(pairs) >= 60 and not pairs.duplicated(["from_town", "to_town"]).any()
+    assert list(pairs["split"]) == assign_split(pairs)
+    assert set(pairs.loc[pairs["split"] == "heldback", "group"]) == set(pairs["group"])
+    assert (pairs["source"].str.len() > 0).all()
