@@ -61,6 +61,9 @@ SKELETON_DETOUR = 1.08
 LOCAL_DETOUR = 1.35
 #: Detour for the link that joins a piece of a landmass cut off by the coastline test (road around a bay).
 AROUND_BAY_DETOUR = 1.8
+#: Skeleton edges longer than this (km) are cut into equal pieces no longer than it, so a town beside a
+#: long straight edge (Vejen on the E20, Brønderslev on the E39) joins the road where it passes.
+DENSIFY_KM = 5.0
 #: Neighbours tried per node for local links, and the longest local link (km).
 LOCAL_K = 12
 LOCAL_MAX_KM = 30.0
@@ -195,6 +198,22 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
     skel_motorway = skeleton_motorway_mask()[3]
     labels: list[str] = [f"osm:{i}" for i in skel_nodes["node_id"]]
     xy_parts = [skel_nodes[["x", "y"]].to_numpy()]
+    # long skeleton edges cut into pieces: intermediate nodes "mid:<edge>:<k>" on the straight segment
+    skel_pos = {int(i): k for k, i in enumerate(skel_nodes["node_id"])}
+    skel_xy = xy_parts[0]
+    pieces = []                                   # (label_u, label_v, km, motorway)
+    for e, (r, is_mw) in enumerate(zip(skel_edges.itertuples(), skel_motorway)):
+        if r.u not in skel_pos or r.v not in skel_pos:
+            continue
+        m = max(1, int(np.ceil(r.length_km / DENSIFY_KM)))
+        chain = [f"osm:{r.u}"] + [f"mid:{e}:{k}" for k in range(1, m)] + [f"osm:{r.v}"]
+        if m > 1:
+            a, b = skel_xy[skel_pos[r.u]], skel_xy[skel_pos[r.v]]
+            f = np.arange(1, m)[:, None] / m
+            labels += chain[1:-1]
+            xy_parts.append(a + f * (b - a))
+        pieces += [(chain[k], chain[k + 1], r.length_km / m, bool(is_mw)) for k in range(m)]
+    n_road = sum(len(x) for x in xy_parts)        # skeleton and intermediate nodes come first
     for lab, p in points.items():
         labels.append(f"pt:{lab}")
         xy_parts.append(np.asarray(p, float).reshape(1, 2))
@@ -236,28 +255,37 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
         eu.append(u); ev.append(v); emin.append(minutes); ekind.append(kind); ekm.append(km)
         eclass.append(cls or kind)
 
-    # skeleton edges: motorway or other main road; urban where both ends are urban
-    for r, is_mw in zip(skel_edges.itertuples(), skel_motorway):
-        u, v = index.get(f"osm:{r.u}"), index.get(f"osm:{r.v}")
-        if u is None or v is None:
-            continue
+    # skeleton edges (pieces): motorway or other main road; urban where both ends are urban
+    for lu, lv, length_km, is_mw in pieces:
+        u, v = index[lu], index[lv]
         cls = "motorway" if is_mw else "main"
         speed = SPEED_KMH[f"{cls}_urban" if (urban[u] and urban[v]) else f"{cls}_rural"]
-        km = r.length_km * SKELETON_DETOUR
+        km = length_km * SKELETON_DETOUR
         add(u, v, 60 * km / speed, "skeleton", km, cls)
 
-    # local links: k nearest on the same landmass, segment on land
+    # local links: each node's k nearest on the same landmass (either end's list), segment on land;
+    # none between two road nodes of which one is an intermediate node (it lies on the road already)
     tree_xy = cKDTree(xy)
     k = min(LOCAL_K + 1, n)
     dist, nbr = tree_xy.query(xy, k=k, distance_upper_bound=LOCAL_MAX_KM * 1000)
     # every neighbour but the node itself (not "all but the first hit": of two nodes at the same spot the
     # tree may return the twin first, and the two would lose their zero-length link)
-    cand = [(i, int(j), d) for i in range(n) for d, j in zip(dist[i], nbr[i])
-            if np.isfinite(d) and i < j and landmass[i] >= 0 and landmass[i] == landmass[j]]
+    ci = np.repeat(np.arange(n), k)
+    cj, cd = nbr.ravel(), dist.ravel()
+    ok = np.isfinite(cd)
+    ci, cj, cd = ci[ok], cj[ok], cd[ok]
+    ok = (landmass[ci] >= 0) & (landmass[ci] == landmass[cj]) & (ci != cj)
+    mid = np.zeros(n, bool)
+    mid[len(skel_xy):n_road] = True
+    road = np.arange(n) < n_road
+    ok &= ~((mid[ci] | mid[cj]) & road[ci] & road[cj])
+    lo, hi = np.minimum(ci[ok], cj[ok]), np.maximum(ci[ok], cj[ok])
+    uniq, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
+    ci, cj, cd = lo[first], hi[first], cd[ok][first]
+    cand = len(ci)
     if cand:
-        ci = np.array([c[0] for c in cand]); cj = np.array([c[1] for c in cand]); cd = np.array([c[2] for c in cand])
         lines = shapely.linestrings(np.stack([xy[ci], xy[cj]], axis=1))
-        on_land = np.zeros(len(cand), bool)
+        on_land = np.zeros(cand, bool)
         for p_id in np.unique(landmass[ci]):
             sel = landmass[ci] == p_id
             poly = parts[p_id]

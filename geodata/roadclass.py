@@ -7,7 +7,8 @@ classifies it: between consecutive waypoints of a stretch, the shortest skeleton
 marked ``motorway``. Every other skeleton edge is ``main`` (other main road); the network's local links
 (geodata/network.py) are ``local``.
 
-A waypoint more than ``SNAP_MAX_KM`` from any skeleton node, or a path more than ``MAX_PATH_RATIO``
+A ``|`` between two waypoints marks a gap in the skeleton (no path is sought across it; a fixed
+link or local links join the pieces). A waypoint more than ``SNAP_MAX_KM`` from any skeleton node, or a path more than ``MAX_PATH_RATIO``
 times the straight line between its waypoints, is an error (the stretch is not on the skeleton or a
 waypoint is misplaced): :func:`classify_skeleton` raises :class:`DataError` naming the stretch.
 """
@@ -50,14 +51,15 @@ def load_motorways(path=MOTORWAYS_FILE) -> pd.DataFrame:
     parsed = []
     for i, text in enumerate(df["waypoints"]):
         try:
-            wp = parse_waypoints(text)
+            chains = [parse_waypoints(part) for part in str(text).split("|")]
         except ValueError as exc:
             raise DataError(path, str(exc), row=i + 1) from None
-        if len(wp) < 2:
+        if sum(len(c) for c in chains) < 2:
             raise DataError(path, "a stretch needs at least two waypoints", row=i + 1)
-        parsed.append(wp)
+        parsed.append(chains)
     df = df.copy()
-    df["waypoint_list"] = parsed
+    df["waypoint_chains"] = parsed
+    df["waypoint_list"] = [[w for c in chains for w in c] for chains in parsed]
     return df
 
 
@@ -96,8 +98,8 @@ def classify_skeleton(node_id: np.ndarray, node_xy: np.ndarray, edge_u: np.ndarr
     pa, pb = node_xy[iu[ke]], node_xy[iv[ke]]
     seg = pb - pa
     seg_len2 = np.maximum((seg ** 2).sum(1), 1e-9)
-    for r in motorways.itertuples():
-        wp = r.waypoint_list
+    for r, chain in ((r, c) for r in motorways.itertuples() for c in r.waypoint_chains):
+        wp = chain
         xy = _to_xy([p[1] for p in wp], [p[2] for p in wp])
         # snap each waypoint to the nearest skeleton edge (point-to-segment distance)
         t = np.clip((((xy[:, None, :] - pa[None]) * seg[None]).sum(-1)) / seg_len2[None], 0, 1)
