@@ -131,9 +131,16 @@ def _objective(pe: PairErrors, split: str = "fit") -> float:
     return float(np.mean(np.abs(r)) + np.mean(np.maximum(np.abs(r) - np.log(1.2), 0.0)) * 2)
 
 
-FITTED = ("motorway_rural", "motorway_urban", "main_rural", "main_urban", "local_rural", "local_urban")
+#: Fitted speeds (km/h) with the bounds that keep them physical: a motorway in a town is no faster
+#: than outside it, a main road no faster than a motorway, streets slower than roads.
+FITTED: dict[str, tuple[float, float]] = {
+    "motorway_rural": (95, 125), "motorway_urban": (70, 125), "main_rural": (60, 90), "main_urban": (30, 60),
+    "local_rural": (40, 80), "local_urban": (20, 45),
+}
+SPEED_STEPS = (-10, -5, -2, 2, 5, 10)
 #: Detour factors (geodata/network.py constants), fitted first on km: they set distances, not speeds.
-FITTED_DETOURS = ("SKELETON_DETOUR", "LOCAL_DETOUR")
+FITTED_DETOURS: dict[str, tuple[float, float]] = {"SKELETON_DETOUR": (1.0, 1.3), "LOCAL_DETOUR": (1.1, 1.6)}
+DETOUR_STEPS = (-0.05, -0.02, 0.02, 0.05)
 
 
 def _km_objective(pe: PairErrors, split: str = "fit") -> float:
@@ -142,33 +149,45 @@ def _km_objective(pe: PairErrors, split: str = "fit") -> float:
     return float(np.median(np.abs(pe.km_err[sel])))
 
 
-def fit(ds, rounds: int = 3, steps=(0.85, 0.92, 1.08, 1.15), log=print) -> dict[str, float]:
-    """Coordinate search on the fit half only: detour factors on km, then the class speeds
-    (``FITTED``) on minutes. Sets the values in geodata.network and returns them."""
+def _physical(speeds: dict) -> bool:
+    return (speeds["motorway_urban"] <= speeds["motorway_rural"] and speeds["main_rural"] <= speeds["motorway_rural"]
+            and speeds["main_urban"] <= speeds["main_rural"] and speeds["local_urban"] <= speeds["local_rural"])
+
+
+def fit(ds, rounds: int = 3, log=print) -> dict[str, float]:
+    """Coordinate search on the fit half only: detour factors on km (steps of 0.02-0.05), then the
+    class speeds on minutes (whole km/h, within ``FITTED`` bounds, kept physical). Sets the values in
+    geodata.network and returns them."""
     from sundhed.geodata import network
 
     pairs = load_pairs()
     args = (ds.kommuner, ds.towns, ds.fixed_links, ds.ferries, pairs, model_points(ds))
 
-    def search(get, put, keys, objective, factors):
+    def search(get, put, bounds, steps, objective, ok=lambda: True, ndigits=0):
         best = objective(pair_errors(*args))
         for _ in range(rounds):
             improved = False
-            for key in keys:
+            for key, (lo, hi) in bounds.items():
                 base = get(key)
-                for f in factors:
-                    put(key, round(base * f, 3))
-                    val = objective(pair_errors(*args))
+                for step in steps:
+                    value = round(base + step, ndigits)
+                    if not lo <= value <= hi:
+                        continue
+                    put(key, value)
+                    val = objective(pair_errors(*args)) if ok() else np.inf
                     if val < best - 1e-6:
-                        best, base, improved = val, get(key), True
+                        best, improved = val, True
+                        put(key, value)
+                        base = value
                 put(key, base)
                 log(f"  {key} = {base}  (objective {best:.4f})")
             if not improved:
                 break
 
-    search(lambda k: getattr(network, k), lambda k, v: setattr(network, k, v), FITTED_DETOURS, _km_objective,
-           (0.94, 0.97, 1.03, 1.06))
-    search(network.SPEED_KMH.__getitem__, network.SPEED_KMH.__setitem__, FITTED, _objective, steps)
+    search(lambda k: getattr(network, k), lambda k, v: setattr(network, k, v), FITTED_DETOURS, DETOUR_STEPS,
+           _km_objective, ndigits=2)
+    search(network.SPEED_KMH.__getitem__, network.SPEED_KMH.__setitem__, FITTED, SPEED_STEPS, _objective,
+           ok=lambda: _physical(network.SPEED_KMH))
     out = {k: getattr(network, k) for k in FITTED_DETOURS}
     out.update({k: network.SPEED_KMH[k] for k in FITTED})
     return out

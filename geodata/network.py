@@ -45,20 +45,22 @@ NODES_FILE = data_path("osm_skeleton", "dk_highways_nodes.geojson")
 #: Speeds in km/h by road class and urbanity. The one documented speed table of the project.
 #: Road classes: motorway (motorvej, project/motorways.csv), main (other skeleton roads), local (links).
 SPEED_KMH: dict[str, float] = {
-    "motorway_rural": 110.0,    # motorway outside towns (130/110 km/h limits)
-    "motorway_urban": 100.0,    # motorway inside an urban circle (keeps near-motorway speed)
-    "main_rural": 80.0,         # other main road outside towns (two-lane, 80 km/h, through villages)
-    "main_urban": 45.0,         # main road inside an urban circle
-    "local_rural": 65.0,        # local/regional road between nearby points
-    "local_urban": 32.0,        # town streets
-    "fixed_link": 90.0,         # bridges/tunnels/causeways
+    "motorway_rural": 100.0,    # motorway outside towns (130/110 km/h limits; centre-to-centre average)
+    "motorway_urban": 100.0,    # motorway inside an urban circle: keeps its speed through towns
+    "main_rural": 74.0,         # other main road outside towns (two-lane, 80 km/h, through villages)
+    "main_urban": 30.0,         # main road inside an urban circle (lights, junctions; fit at its lower bound)
+    "local_rural": 63.0,        # local/regional road between nearby points
+    "local_urban": 36.0,        # town streets
+    "fixed_link": 90.0,         # bridges/tunnels/causeways (not fitted)
     "foreign_road": 0.0,        # not speed-based: fixed minutes, see FOREIGN_ROAD_MIN
-    "modelled_crossing": 20.0,  # small-island ferry/causeway not in the shipped tables
+    "modelled_crossing": 20.0,  # small-island ferry/causeway not in the shipped tables (not fitted)
 }
-#: Skeleton edges are straight segments between shape nodes: real road length is longer.
-SKELETON_DETOUR = 1.08
-#: Local links are straight lines: road distance ≈ 1.35 × straight-line distance.
-LOCAL_DETOUR = 1.35
+#: Fitted values: `python -m sundhed.geodata.fit_speeds --fit` on the fit half of
+#: tests/data/published_drive_times.csv (55 pairs; the 49 held-back pairs were never used to choose them).
+#: Skeleton edges are straight segments between shape nodes: real road length is a little longer (fitted on km).
+SKELETON_DETOUR = 1.01
+#: Local links are straight lines: road distance ≈ 1.33 × straight-line distance (fitted on km).
+LOCAL_DETOUR = 1.33
 #: Detour for the link that joins a piece of a landmass cut off by the coastline test (road around a bay).
 AROUND_BAY_DETOUR = 1.8
 #: Skeleton edges longer than this (km) are cut into equal pieces no longer than it, so a town beside a
@@ -247,6 +249,13 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
         big_tree = shapely.STRtree([parts[i] for i in big])
         near_pt, near_poly = big_tree.query_nearest(pts[off], max_distance=SNAP_TO_LAND_M)
         landmass[off[near_pt]] = big[near_poly]
+    # the on-land test of a local link starts a snapped node at its nearest point of its landmass
+    # (a line from a point off the generalised coast is never covered by the land polygon)
+    test_xy = xy.copy()
+    snapped = off[landmass[off] >= 0]
+    if len(snapped):
+        near = shapely.shortest_line(pts[snapped], [parts[i] for i in landmass[snapped]])
+        test_xy[snapped] = shapely.get_coordinates(shapely.get_point(near, 1))
     urban = urban_mask(xy, towns)
 
     eu, ev, emin, ekind, ekm, eclass = [], [], [], [], [], []
@@ -263,18 +272,25 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
         km = length_km * SKELETON_DETOUR
         add(u, v, 60 * km / speed, "skeleton", km, cls)
 
-    # local links: each node's k nearest on the same landmass (either end's list), segment on land;
+    # local links: each node's k nearest on its own landmass (either end's list), segment on land;
     # none between two road nodes of which one is an intermediate node (it lies on the road already)
-    tree_xy = cKDTree(xy)
-    k = min(LOCAL_K + 1, n)
-    dist, nbr = tree_xy.query(xy, k=k, distance_upper_bound=LOCAL_MAX_KM * 1000)
-    # every neighbour but the node itself (not "all but the first hit": of two nodes at the same spot the
-    # tree may return the twin first, and the two would lose their zero-length link)
-    ci = np.repeat(np.arange(n), k)
-    cj, cd = nbr.ravel(), dist.ravel()
-    ok = np.isfinite(cd)
-    ci, cj, cd = ci[ok], cj[ok], cd[ok]
-    ok = (landmass[ci] >= 0) & (landmass[ci] == landmass[cj]) & (ci != cj)
+    ci_parts, cj_parts, cd_parts = [], [], []
+    for lm in np.unique(landmass[landmass >= 0]):      # nearest neighbours within each landmass
+        members = np.nonzero(landmass == lm)[0]
+        k = min(LOCAL_K + 1, len(members))
+        if k < 2:
+            continue
+        dist, nbr = cKDTree(xy[members]).query(xy[members], k=k, distance_upper_bound=LOCAL_MAX_KM * 1000)
+        # every neighbour but the node itself (not "all but the first hit": of two nodes at the same spot
+        # the tree may return the twin first, and the two would lose their zero-length link)
+        ok = np.isfinite(dist)
+        ci_parts.append(np.repeat(members, k)[ok.ravel()])
+        cj_parts.append(members[np.minimum(nbr, len(members) - 1)][ok])
+        cd_parts.append(dist[ok])
+    ci = np.concatenate(ci_parts) if ci_parts else np.zeros(0, int)
+    cj = np.concatenate(cj_parts) if cj_parts else np.zeros(0, int)
+    cd = np.concatenate(cd_parts) if cd_parts else np.zeros(0)
+    ok = ci != cj
     mid = np.zeros(n, bool)
     mid[len(skel_xy):n_road] = True
     road = np.arange(n) < n_road
@@ -284,7 +300,7 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
     ci, cj, cd = lo[first], hi[first], cd[ok][first]
     cand = len(ci)
     if cand:
-        lines = shapely.linestrings(np.stack([xy[ci], xy[cj]], axis=1))
+        lines = shapely.linestrings(np.stack([test_xy[ci], test_xy[cj]], axis=1))
         on_land = np.zeros(cand, bool)
         for p_id in np.unique(landmass[ci]):
             sel = landmass[ci] == p_id

@@ -33,14 +33,47 @@ def test_symmetric_and_triangle(towns_matrix):
     assert (m[:, None, :] <= m[:, :, None] + m[None, :, :] + 1e-6).all()
 
 
-def test_published_drive_times(towns_matrix):
-    ref, names, tm = towns_matrix
-    M = pd.DataFrame(tm.minutes, index=names, columns=names)
-    err = np.array([(M.loc[a, b] - t) / t for a, b, t in zip(ref["from_town"], ref["to_town"], ref["minutes"])])
-    median = float(np.median(np.abs(err)))
-    print(f"\nembedded network vs {len(ref)} published drive times: median |error| {100 * median:.1f} %, "
-          f"mean error {100 * err.mean():+.1f} %")
-    assert median <= 0.15
+@pytest.fixture(scope="module")
+def pair_errors(ds):
+    from sundhed.geodata.fit_speeds import model_points, pair_errors
+
+    return pair_errors(ds.kommuner, ds.towns, ds.fixed_links, ds.ferries, extra_points=model_points(ds))
+
+
+def test_published_drive_times(pair_errors):
+    """Fit half and held-back half reported; the held-back half is held to the issue-19 target median."""
+    for split in ("fit", "heldback"):
+        s = pair_errors.summary(split)
+        print(f"\nembedded network vs {s['n']} published drive times ({split}): median |error| "
+              f"{s['median_abs_pct']:.1f} %, mean {s['mean_pct']:+.1f} %, max |error| {s['max_abs_pct']:.1f} %, "
+              f"{s['over_25_pct']} beyond 25 %; km median |error| {s['km_median_abs_pct']:.1f} %")
+    held = pair_errors.summary("heldback")
+    assert held["n"] >= 30
+    assert held["median_abs_pct"] <= 10.0
+    assert pair_errors.summary("fit")["median_abs_pct"] <= 10.0
+    # km along the fastest route (road pairs; ferry pairs are mostly sailing distance)
+    road = (pair_errors.pairs["ferry"] == "no").to_numpy()
+    assert np.median(np.abs(pair_errors.km_err[road])) <= 0.12
+
+
+def test_km_along_fastest_route(towns_matrix):
+    """km is the length of the path whose minutes are reported: symmetric, zero on the diagonal,
+    at least the straight line, and consistent with the minutes (no route averages over 130 km/h)."""
+    _, names, tm = towns_matrix
+    assert np.allclose(tm.km, tm.km.T, rtol=1e-6, atol=1e-6)
+    assert np.allclose(np.diag(tm.km), 0)
+    pf = tm.origin_ids
+    towns = pd.read_csv(Path(__file__).parents[1] / "geodata/data/geonames/dk_places_pop500.csv")
+    towns = towns.drop_duplicates("name").set_index("name").loc[list(pf)]
+    g = gpd.GeoSeries(gpd.points_from_xy(towns["longitude"], towns["latitude"]), crs=4326).to_crs(25832)
+    xy = np.c_[g.x, g.y]
+    straight = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) / 1000
+    off = ~np.eye(len(pf), dtype=bool)
+    assert (tm.km[off] >= straight[off] * 0.999).all()
+    assert (tm.km[off] / (tm.minutes[off] / 60) <= 130).all()
+    assert (tm.km_no_ferry[off] >= tm.km[off] - 1e-6).sum() >= 0.5 * off.sum()
+    frame = tm.to_frame()
+    assert "km" in frame and np.isfinite(frame["km"]).all()
 
 
 def test_every_demand_point_reaches_own_region_hospital(ds):
@@ -84,3 +117,21 @@ def test_split_follows_the_recorded_rule():
     assert list(pairs["split"]) == assign_split(pairs)
     assert set(pairs.loc[pairs["split"] == "heldback", "group"]) == set(pairs["group"])
     assert (pairs["source"].str.len() > 0).all()
+
+
+def test_cache_never_returns_stale_minutes(ds, tmp_path, monkeypatch):
+    """A changed speed table gives a new cache key (so new minutes), and km survive the cache."""
+    from sundhed.geodata import network
+
+    o = points_frame(["a", "b"], [720000, 575000], [6170000, 6225000])
+    d = points_frame(["x"], [590000], [6140000])
+    src = ds.embedded_source()
+    t1 = travel_times(src, o, d, cache_dir=tmp_path)
+    t1b = travel_times(src, o, d, cache_dir=tmp_path)
+    assert np.array_equal(t1.km, t1b.km) and np.isfinite(t1.km).all()
+    key = src.fingerprint()
+    monkeypatch.setitem(network.SPEED_KMH, "motorway_rural", network.SPEED_KMH["motorway_rural"] + 20)
+    assert src.fingerprint() != key
+    t2 = travel_times(src, o, d, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("tt-*.npz"))) == 2
+    assert (t2.minutes < t1.minutes).any()
