@@ -113,10 +113,10 @@ class RoadNetwork:
         return self.csgraphs(exclude_ferries)[0]
 
     def csgraphs(self, exclude_ferries: bool = False):
-        """(minutes, km): two symmetric sparse matrices with the same pattern; ferry legs dropped on request.
+        """(minutes, km): symmetric sparse matrices with one pattern; ferry legs dropped on request.
 
-        Of parallel edges the fastest is kept (a plain COO->CSR conversion would add them up), and the
-        km matrix holds that edge's length.
+        Of parallel edges the fastest is kept (a plain COO->CSR conversion would add them up); the km
+        matrix holds that edge's length.
         """
         keep = np.ones(len(self.edge_u), bool)
         if exclude_ferries:
@@ -128,8 +128,9 @@ class RoadNetwork:
         r, c, w, km = r[order], c[order], w[order], km[order]
         first = np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])]
         shape = (self.n, self.n)
-        return (coo_matrix((w[first], (r[first], c[first])), shape=shape).tocsr(),
-                coo_matrix((np.maximum(km[first], 1e-9), (r[first], c[first])), shape=shape).tocsr())
+        ij = (r[first], c[first])
+        return (coo_matrix((w[first], ij), shape=shape).tocsr(),
+                coo_matrix((np.maximum(km[first], 1e-9), ij), shape=shape).tocsr())
 
 
 def land_polygons(kommuner: gpd.GeoDataFrame, tolerance_m: float = LAND_TOLERANCE_M):

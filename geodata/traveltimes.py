@@ -106,14 +106,15 @@ def shortest_path_minutes_km(csgraph, km_graph, sources: np.ndarray,
                             targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dijkstra on minutes from ``sources``; returns minutes and the km along those fastest paths.
 
-    ``km_graph`` has the same sparsity pattern as ``csgraph`` and holds each edge's length. The km
-    of every node are summed up its shortest-path tree by pointer doubling (about log2(depth)
-    vectorised steps), so the cost is a few passes over a (sources x nodes) array.
+    Both graphs are symmetric (RoadNetwork.csgraphs), so Dijkstra runs on them as directed graphs
+    (same answer, no symmetrising pass). ``km_graph`` has the pattern of ``csgraph`` and holds each
+    edge's length; the km are summed up each shortest-path tree by pointer doubling (about
+    log2(depth) vectorised steps over a sources x nodes array).
     """
     if len(sources) == 0 or len(targets) == 0:
         z = np.zeros((len(sources), len(targets)))
         return z, z.copy()
-    d, pred = dijkstra(csgraph, directed=False, indices=np.asarray(sources), return_predecessors=True)
+    d, pred = dijkstra(csgraph, directed=True, indices=np.asarray(sources), return_predecessors=True)
     ns, n = pred.shape
     node = np.broadcast_to(np.arange(n), (ns, n))
     root = pred < 0                       # the source itself and unreachable nodes
@@ -121,7 +122,8 @@ def shortest_path_minutes_km(csgraph, km_graph, sources: np.ndarray,
     acc = np.zeros((ns, n))
     acc[~root] = np.asarray(km_graph[parent[~root], node[~root]]).ravel()
     # flat indices into the (ns, n) arrays: parent of row r, node v at r * n + parent[r, v]
-    flat = (parent + (np.arange(ns) * n)[:, None]).ravel()
+    itype = np.int32 if ns * n < 2**31 else np.int64
+    flat = (parent.astype(itype) + (np.arange(ns, dtype=itype) * n)[:, None]).ravel()
     acc = acc.ravel()
     while True:
         grand = flat[flat]
