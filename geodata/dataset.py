@@ -78,6 +78,15 @@ class Dataset:
         tm = self.demand_to_hospitals(source, cache_dir)
         return self.kommune_mean_minutes(tm.minutes, list(self.hospitals["navn"]))
 
+    def kommune_hospital_km(self, source: TravelTimeSource | None = None,
+                            cache_dir=DEFAULT_CACHE_DIR) -> pd.DataFrame:
+        """Population-weighted mean road km (along the fastest route) from each kommune to each akutsygehus.
+
+        Same rows and columns as :meth:`kommune_hospital_minutes`; ``nan`` where the source has no km.
+        """
+        tm = self.demand_to_hospitals(source, cache_dir)
+        return self.kommune_mean_minutes(tm.km, list(self.hospitals["navn"]))
+
     def kommune_mean_minutes(self, minutes: np.ndarray, columns: list[str]) -> pd.DataFrame:
         """Population-weighted mean per kommune of a (demand points × columns) minutes matrix.
 

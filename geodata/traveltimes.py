@@ -47,8 +47,9 @@ class TravelMatrix:
     ``minutes_no_ferry``: fastest time without any ferry leg (``inf`` where only a ferry reaches);
     the akutbil model uses it, since a 15-minute response never crosses a ferry.
     ``km``: distance (km) along the fastest route of ``minutes`` (ferry legs count their sailing
-    distance); ``km_no_ferry`` likewise for ``minutes_no_ferry``. ``nan`` where the source has no
-    distances (a matrix file without a ``km`` column), ``inf`` where unreachable.
+    distance); ``km_no_ferry`` likewise for ``minutes_no_ferry`` where that is the same route (the
+    embedded network leaves it ``nan`` where the no-ferry route differs). ``nan`` where the source has
+    no distances (a matrix file without a ``km`` column), ``inf`` where unreachable.
     """
 
     origin_ids: tuple[str, ...]
@@ -141,7 +142,7 @@ def shortest_path_minutes(csgraph, sources: np.ndarray, targets: np.ndarray) -> 
     """Dijkstra (scipy) from ``sources`` to ``targets``; returns (len(sources), len(targets)) minutes."""
     if len(sources) == 0 or len(targets) == 0:
         return np.zeros((len(sources), len(targets)))
-    d = dijkstra(csgraph, directed=False, indices=np.asarray(sources))
+    d = dijkstra(csgraph, directed=True, indices=np.asarray(sources))  # symmetric graph: same as undirected
     return d[:, np.asarray(targets)]
 
 
@@ -191,7 +192,10 @@ class EmbeddedNetworkSource(TravelTimeSource):
         flip = len(d) < len(o)
         src, dst = (d, o) if flip else (o, d)
         full, km = shortest_path_minutes_km(*net.csgraphs(), src, dst)
-        nof, km_nof = shortest_path_minutes_km(*net.csgraphs(exclude_ferries=True), src, dst)
+        # no-ferry minutes by plain Dijkstra; its km only where the fastest route sails no ferry (the
+        # same route), nan elsewhere: tracing the no-ferry trees too would cost ~10 % more per matrix
+        nof = shortest_path_minutes(net.csgraph(exclude_ferries=True), src, dst)
+        km_nof = np.where(np.isclose(nof, full, rtol=1e-9, atol=1e-9), km, np.where(np.isfinite(nof), np.nan, np.inf))
         if flip:
             full, nof, km, km_nof = full.T, nof.T, km.T, km_nof.T
         return TravelMatrix(tuple(origins["id"]), tuple(destinations["id"]), full, nof, self.name, km, km_nof)

@@ -33,6 +33,7 @@ TEXTS = {
         "exception": "undtagelse",
         "band": "Befolkningsbånd",
         "minutes": "Minutter til akutsygehus",
+        "km": "Km ad vej (hurtigste rute)",
         "moved": "Flyttet",
         "moved_title": "Flyttede kommuner",
         "moved_leg": "Kommune flyttet i forhold til Tabel B.1",
@@ -63,6 +64,7 @@ TEXTS = {
         "exception": "exception",
         "band": "Population band",
         "minutes": "Minutes to emergency hospital",
+        "km": "Road km (fastest route)",
         "moved": "Moved",
         "moved_title": "Moved municipalities",
         "moved_leg": "Municipality moved relative to Table B.1",
@@ -103,6 +105,16 @@ def catchment_table(ds, assignment: pd.DataFrame, baseline: pd.DataFrame | None 
     if missing:
         raise ValueError(f"assignment lacks kommuner: {sorted(missing)[:10]}")
     kom["catchment"] = kom["kode"].map(asg["catchment"]).astype(str)
+
+    if "km" in asg.columns:
+        kom["km"] = kom["kode"].map(asg["km"])
+    else:
+        try:
+            kms = ds.kommune_hospital_km()
+            kom["km"] = [kms.at[k, c] if (k in kms.index and c in kms.columns) else float("nan")
+                         for k, c in zip(kom["kode"], kom["catchment"])]
+        except Exception:  # distances are a nicety, not essential
+            kom["km"] = float("nan")
     if "minutter" in asg.columns:
         kom["minutter"] = kom["kode"].map(asg["minutter"])
     else:
@@ -168,6 +180,7 @@ def render_catchment_map(
     kom["p_bef"] = [fmt_int(v, lang) for v in kom["befolkning_2020"]]
     kom["p_sf"] = kom["catchment"]
     kom["p_min"] = [fmt_min(v, lang) for v in kom["minutter"]]
+    kom["p_km"] = [fmt_int(v, lang) for v in kom["km"]]
     kom["p_moved"] = [f"{f} → {t}" if m else "–" for f, t, m in zip(kom["fra"], kom["catchment"], kom["moved"])]
 
     regions = region_borders(kom, simplify_m=SIMPLIFY_M)
@@ -175,8 +188,8 @@ def render_catchment_map(
     kom4326 = kom.to_crs(4326)
     m = base_map(kom4326, T)
 
-    fields = ["p_kommune", "p_bef", "p_sf", "p_min"]
-    aliases = [T["kommune"], T["population"], T["catchment"], T["minutes"]]
+    fields = ["p_kommune", "p_bef", "p_sf", "p_min", "p_km"]
+    aliases = [T["kommune"], T["population"], T["catchment"], T["minutes"], T["km"]]
     if baseline is not None:
         fields.append("p_moved")
         aliases.append(T["moved"])
@@ -292,7 +305,8 @@ def render_catchment_plan(ds, plan, out_path, *, scenario: str, config_hash: str
     table = summary.get("status") == "table"
     c = (plan.config or {}).get("catchments", {})
     T = check_lang(lang, TEXTS)
-    return render_catchment_map(ds, plan.score.per_kommune[["kode", "catchment", "minutter"]], out_path,
+    cols = [c for c in ("kode", "catchment", "minutter", "km") if c in plan.score.per_kommune.columns]
+    return render_catchment_map(ds, plan.score.per_kommune[cols], out_path,
                                 title=title or (T["title_b1"] if table else T["title"]), scenario=scenario,
                                 config_hash=config_hash, band=plan.band or (0, 10**9),
                                 exceptions=tuple(plan.band_exceptions), baseline=None if table else ds.baseline,

@@ -37,7 +37,8 @@ class CatchmentInstance:
     kommuner: codes (int); population: inhabitants per kommune; region: per kommune;
     hospitals: hospital names; hospital_region / hospital_kommune: per hospital;
     minutes: (kommuner × hospitals) population-weighted travel minutes; edges: kommune adjacency
-    pairs (codes); baseline: code -> hospital name (optional, for ``moves``).
+    pairs (codes); baseline: code -> hospital name (optional, for ``moves``); km: optional
+    (kommuner × hospitals) population-weighted road km along the fastest routes (reported only).
     """
 
     kommuner: tuple[int, ...]
@@ -50,6 +51,7 @@ class CatchmentInstance:
     edges: tuple[tuple[int, int], ...]
     baseline: dict[int, str] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    km: np.ndarray | None = None             # (kommuner × hospitals) population-weighted road km; shown, not optimised
 
     def __post_init__(self) -> None:
         nk, nh = len(self.kommuner), len(self.hospitals)

@@ -63,10 +63,11 @@ def evaluate_plan(inst: CatchmentInstance, assignment: dict[int, str], rules: Ca
     for k in inst.kommuner:
         h = assignment[k]
         base = inst.baseline.get(k)
+        km = float(inst.km[ki[k], hj[h]]) if inst.km is not None else float("nan")
         rows.append((k, inst.name(k), h, inst.region[ki[k]], int(pop[ki[k]]), float(inst.minutes[ki[k], hj[h]]),
-                     base is not None and base != h, base))
+                     base is not None and base != h, base, km))
     pk = pd.DataFrame(rows, columns=["kode", "navn", "catchment", "region", "befolkning", "minutter", "moved",
-                                     "baseline"])
+                                     "baseline", "km"])
     g = nx.Graph(list(inst.edges))
     g.add_nodes_from(inst.kommuner)
     hreg = dict(zip(inst.hospitals, inst.hospital_region))

@@ -31,6 +31,7 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
     if unknown:
         raise ValueError(f"cannot close unknown akutsygehus {unknown}; known: {sorted(hosp['navn'])}")
     minutes = ds.kommune_hospital_minutes(source, cache_dir)
+    km = ds.kommune_hospital_km(source, cache_dir)
     names = list(hosp["navn"])
     regions = list(hosp["region"])
     hosts = list(hosp["kode"])
@@ -49,6 +50,8 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
                           points_frame([f"new:{a['navn']}" for a in add], pts.x, pts.y), cache_dir=cache_dir)
         extra = ds.kommune_mean_minutes(tm.minutes, [a["navn"] for a in add])
         minutes = pd.concat([minutes, extra.loc[minutes.index]], axis=1)
+        extra_km = ds.kommune_mean_minutes(tm.km, [a["navn"] for a in add])
+        km = pd.concat([km, extra_km.loc[km.index]], axis=1)
     keep = [i for i, n in enumerate(names) if n not in close]
     names = [names[i] for i in keep]
     kom = ds.kommuner.sort_values("kode")
@@ -62,6 +65,7 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
         hospital_region=tuple(regions[i] for i in keep),
         hospital_kommune=tuple(int(hosts[i]) for i in keep),
         minutes=minutes[names].to_numpy(float),
+        km=km[names].to_numpy(float),
         edges=edges,
         baseline=base,
         names=dict(zip(kom["kode"].astype(int), kom["navn"])),

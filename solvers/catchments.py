@@ -30,8 +30,10 @@ class CatchmentInfeasible(SolverError):
 
 
 #: assignment.csv columns (English, documented) <- PlanScore.per_kommune columns (Danish, as evaluate prints)
-_CSV_NAMES = {"navn": "kommune", "kode": "code", "befolkning": "population", "minutter": "travel_minutes"}
-_CSV_COLUMNS = ["kommune", "code", "catchment", "region", "population", "travel_minutes", "moved", "baseline"]
+_CSV_NAMES = {"navn": "kommune", "kode": "code", "befolkning": "population", "minutter": "travel_minutes",
+              "km": "road_km"}
+_CSV_COLUMNS = ["kommune", "code", "catchment", "region", "population", "travel_minutes", "moved", "baseline",
+                "road_km"]
 
 
 @dataclass
@@ -60,8 +62,10 @@ class CatchmentResult:
         return self.stats[-1]
 
     def kommune_table(self) -> pd.DataFrame:
-        """Tidy table: kommune, code, catchment, region, population, travel minutes, moved."""
-        return self.score.per_kommune.rename(columns=_CSV_NAMES)[_CSV_COLUMNS]
+        """Tidy table: kommune, code, catchment, region, population, travel minutes, moved, baseline and
+        road km (population-weighted, along the fastest routes; when the travel-time source has km)."""
+        t = self.score.per_kommune.rename(columns=_CSV_NAMES)
+        return t[[c for c in _CSV_COLUMNS if c in t.columns]]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``assignment`` (one row per kommune) and ``catchments`` (one row per akutsygehus)."""
