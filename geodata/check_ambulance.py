@@ -100,7 +100,8 @@ def main(argv=None) -> int:
     rho = ok[["model_min", "observeret_min"]].corr(method="spearman").iloc[0, 1]
     for reg, sub in ok.groupby(ok["region"].str.split("/").str[0]):
         r = sub[["model_min", "observeret_min"]].corr(method="spearman").iloc[0, 1]
-        print(f"  {reg}: {len(sub)} postcodes, Spearman {r:.2f}, median observed {sub['observeret_min'].median():.1f} min")
+        print(f"  {reg}: {len(sub)} postcodes, Spearman {r:.2f}, "
+              f"median observed {sub['observeret_min'].median():.1f} min")
     print(f"{len(pc)} postcodes with a polygon and observed times ({len(ok)} with at least 50 trips); "
           f"Spearman rank correlation modelled minutes to nearest akutsygehus vs observed response: {rho:.2f}")
     for label, sub in (("ferry postcodes", ok[ok["ferry"]]), ("no ferry", ok[~ok["ferry"]])):

@@ -26,6 +26,7 @@ length (``edge_km``): road km, the sailing distance (straight line) for ferries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from functools import lru_cache
 import hashlib
 
@@ -112,7 +113,7 @@ class RoadNetwork:
         """Symmetric sparse matrix of minutes (scipy csgraph); ferry legs dropped on request."""
         return self.csgraphs(exclude_ferries)[0]
 
-    def csgraphs(self, exclude_ferries: bool = False):
+    def csgraphs(self, exclude_ferries: bool = False) -> tuple[Any, Any]:
         """(minutes, km): symmetric sparse matrices with one pattern; ferry legs dropped on request.
 
         Of parallel edges the fastest is kept (a plain COO->CSR conversion would add them up); the km
@@ -372,7 +373,8 @@ def _connect_islands(net: RoadNetwork) -> RoadNetwork:
 
     wait = net.params["ferry_wait_min"]
     eu, ev, emin, ekind = list(net.edge_u), list(net.edge_v), list(net.edge_min), list(net.edge_kind)
-    ekm, eclass = list(net.edge_km), list(net.edge_class)
+    ekm = list(net.edge_km) if net.edge_km is not None else [0.0] * len(eu)
+    eclass = list(net.edge_class) if net.edge_class is not None else list(ekind)
     while True:
         g = RoadNetwork(net.node_xy, net.node_label, np.array(eu, int), np.array(ev, int),
                         np.array(emin), np.array(ekind, object), net.landmass, net.params,

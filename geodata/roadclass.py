@@ -8,9 +8,10 @@ marked ``motorway``. Every other skeleton edge is ``main`` (other main road); th
 (geodata/network.py) are ``local``.
 
 A ``|`` between two waypoints marks a gap in the skeleton (no path is sought across it; a fixed
-link or local links join the pieces). A waypoint more than ``SNAP_MAX_KM`` from any skeleton node, or a path more than ``MAX_PATH_RATIO``
-times the straight line between its waypoints, is an error (the stretch is not on the skeleton or a
-waypoint is misplaced): :func:`classify_skeleton` raises :class:`DataError` naming the stretch.
+link or local links join the pieces). A waypoint more than ``SNAP_MAX_KM`` from any skeleton node,
+or a path more than ``MAX_PATH_RATIO`` times the straight line between its waypoints, is an error
+(the stretch is not on the skeleton or a waypoint is misplaced): :func:`classify_skeleton` raises
+:class:`DataError` naming the stretch.
 """
 from __future__ import annotations
 
@@ -87,19 +88,18 @@ def classify_skeleton(node_id: np.ndarray, node_xy: np.ndarray, edge_u: np.ndarr
     w = np.maximum(np.asarray(edge_km, float), 1e-6)
     g = coo_matrix((np.r_[w[keep], w[keep]], (np.r_[iu[keep], iv[keep]], np.r_[iv[keep], iu[keep]])),
                    shape=(n, n)).tocsr()
-    edge_of = {}
+    edge_of: dict[tuple[int, int], int] = {}
     for e in np.nonzero(keep)[0]:
         a, b = int(iu[e]), int(iv[e])
         key = (min(a, b), max(a, b))
         if key not in edge_of or w[e] < w[edge_of[key]]:
-            edge_of[key] = e
+            edge_of[key] = int(e)
     motorway = np.zeros(len(edge_u), bool)
     ke = np.nonzero(keep)[0]
     pa, pb = node_xy[iu[ke]], node_xy[iv[ke]]
     seg = pb - pa
     seg_len2 = np.maximum((seg ** 2).sum(1), 1e-9)
-    for r, chain in ((r, c) for r in motorways.itertuples() for c in r.waypoint_chains):
-        wp = chain
+    for r, wp in ((row, c) for row in motorways.itertuples() for c in row.waypoint_chains):
         xy = _to_xy([p[1] for p in wp], [p[2] for p in wp])
         # snap each waypoint to the nearest skeleton edge (point-to-segment distance)
         t = np.clip((((xy[:, None, :] - pa[None]) * seg[None]).sum(-1)) / seg_len2[None], 0, 1)

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,12 +57,13 @@ class TravelMatrix:
     minutes: np.ndarray
     minutes_no_ferry: np.ndarray
     source: str
-    km: np.ndarray | None = None
-    km_no_ferry: np.ndarray | None = None
+    km: np.ndarray = field(default_factory=lambda: np.empty(0))
+    km_no_ferry: np.ndarray = field(default_factory=lambda: np.empty(0))
 
-    def __post_init__(self):
-        for name in ("km", "km_no_ferry"):
-            if getattr(self, name) is None:
+    def __post_init__(self) -> None:
+        for name in ("km", "km_no_ferry"):   # not given (or None): nan, the source has no distances
+            value = getattr(self, name)
+            if value is None or (np.size(value) == 0 and np.size(self.minutes) > 0):
                 object.__setattr__(self, name, np.full(np.shape(self.minutes), np.nan))
 
     @property
@@ -191,7 +192,8 @@ class EmbeddedNetworkSource(TravelTimeSource):
         # Dijkstra from the smaller side; the graph is undirected, so times are symmetric
         flip = len(d) < len(o)
         src, dst = (d, o) if flip else (o, d)
-        full, km = shortest_path_minutes_km(*net.csgraphs(), src, dst)
+        g_min, g_km = net.csgraphs()
+        full, km = shortest_path_minutes_km(g_min, g_km, src, dst)
         # no-ferry minutes by plain Dijkstra; its km only where the fastest route sails no ferry (the
         # same route), nan elsewhere: tracing the no-ferry trees too would cost ~10 % more per matrix
         nof = shortest_path_minutes(net.csgraph(exclude_ferries=True), src, dst)
