@@ -7,7 +7,8 @@ import pandas as pd
 
 from sundhed.geodata.adjacency import subgraph_by_types
 from sundhed.geodata.dataset import Dataset
-from sundhed.geodata.population import DST_TOTAL_2020
+from sundhed.geodata.population import DST_TOTALS, POPULATION_SOURCES
+from sundhed.geodata.sogne import DST_TOTAL_2014, SOGNE_FILE
 
 EXPECTED_KOMMUNER = 98
 EXPECTED_REGIONS = 5
@@ -18,10 +19,38 @@ class CheckFailed(AssertionError):
     """One or more data checks failed; the message lists them all."""
 
 
-def run_checks(ds: Dataset, travel: bool = True) -> tuple[list[str], list[str]]:
-    """Run every check. Returns ``(report_lines, failures)``; never raises on a failed check."""
+def demand_facts(ds: Dataset) -> dict:
+    """Headline facts of the demand (for ``sundhed data check --json``): counts in points, inhabitants."""
+    d, k = ds.demand, ds.kommuner
+    pop = int(d["befolkning"].sum())
+    return {
+        "demand_points": int(len(d)),
+        "population_total": pop,
+        "population_year": int(ds.population_year),
+        "population_source": POPULATION_SOURCES[ds.population_year],
+        "demand_source": (f"{len(d):,} sogne (DST SOGNE1 2021 via dagir, visual-centre points), scaled to the DST "
+                          f"kommune populations of 1 Jan {ds.population_year}"),
+        "demand_file": SOGNE_FILE.name,
+        "sogn_population_2021": int(d["befolkning_sogn_2021"].sum()),
+        "kommuner": int(len(k)),
+        "elderly_65plus_estimeret": round(float(d["aeldre_65plus_estimeret"].sum())),
+        "elderly_80plus_estimeret": round(float(d["aeldre_80plus_estimeret"].sum())),
+        "share_65plus_estimeret": round(float(d["aeldre_65plus_estimeret"].sum()) / pop, 4),
+        "share_80plus_estimeret": round(float(d["aeldre_80plus_estimeret"].sum()) / pop, 4),
+        "sogne_with_kommune_age_shares": int((d["aldersandel_kilde"] == "kommune 2014").sum()),
+        "points_moved_into_kommune": int((d["flyttet_m"] > 0).sum()),
+        "attribution": "Kilde: Danmarks Statistik; indeholder data fra SDFI/DAGI; via dagir (MIT)",
+    }
+
+
+def run_checks(ds: Dataset, travel: bool = True, facts: dict | None = None) -> tuple[list[str], list[str]]:
+    """Run every check. Returns ``(report_lines, failures)``; never raises on a failed check.
+
+    ``facts``, when given, receives the measured figures by name (for the JSON report)."""
     lines: list[str] = []
     fails: list[str] = []
+    facts = {} if facts is None else facts
+    facts.update(demand_facts(ds))
 
     def check(ok: bool, text: str) -> None:
         lines.append(("  ok    " if ok else "  FAIL  ") + text)
@@ -33,16 +62,17 @@ def run_checks(ds: Dataset, travel: bool = True) -> tuple[list[str], list[str]]:
     check(len(k) == EXPECTED_KOMMUNER, f"kommuner: {len(k)} (expected {EXPECTED_KOMMUNER})")
     check(k["kode"].is_unique, "kommune codes unique")
     check(k["region"].nunique() == EXPECTED_REGIONS, f"regions: {k['region'].nunique()} (expected {EXPECTED_REGIONS})")
-    total = int(k["befolkning_2020"].sum())
-    check(total == DST_TOTAL_2020, f"population 1 Jan 2020: {total:,} (DST total {DST_TOTAL_2020:,})")
+    total = int(k["befolkning"].sum())
+    year = ds.population_year
+    check(total == DST_TOTALS[year], f"population 1 Jan {year}: {total:,} (DST total {DST_TOTALS[year]:,}; "
+                                     f"{POPULATION_SOURCES[year]})")
     p22 = k["befolkning_2022"]
     check(p22.notna().all(),
           f"2022 population joined for {int(p22.notna().sum())}/98 kommuner, total {int(p22.sum()):,}")
     check((k.geometry.is_valid & ~k.geometry.is_empty).all(), "all geometries valid and non-empty")
-    lines.append(f"  info  area {k['areal_km2'].sum():,.0f} km²; "
-                 f"elderly 65+ (ESTIMATED) {int(k['aeldre_65plus_estimeret'].sum()):,}")
+    lines.append(f"  info  area {k['areal_km2'].sum():,.0f} km²")
     for region, g in k.groupby("region"):
-        lines.append(f"  info  {region:12s} {len(g):3d} kommuner  {int(g['befolkning_2020'].sum()):>9,} inhabitants")
+        lines.append(f"  info  {region:12s} {len(g):3d} kommuner  {int(g['befolkning'].sum()):>9,} inhabitants {year}")
 
     lines.append("Akutsygehuse and Table B.1")
     h = ds.hospitals
@@ -56,13 +86,13 @@ def run_checks(ds: Dataset, travel: bool = True) -> tuple[list[str], list[str]]:
     counts = b.groupby("catchment").size()
     t = ds.baseline_table.set_index("catchment")
     check((counts.reindex(t.index) == t["antal_kommuner"]).all(), "kommune count per catchment equals Table B.1")
-    pop = k.set_index("kode")["befolkning_2020"]
+    pop = k.set_index("kode")["befolkning"]
     ours = b.assign(p=b["kode"].map(pop)).groupby("catchment")["p"].sum()
     regions_ok = (b.assign(r=b["kode"].map(k.set_index("kode")["region"]))
                   .groupby("catchment")["r"].nunique().eq(1).all())
     check(regions_ok, "every baseline catchment lies inside one region")
     lines.append(f"  info  {'catchment':12s} {'B.1 nr':>6s} {'kommuner':>8s} {'B.1 pop 2018':>13s} "
-                 f"{'our pop 2020':>13s} {'diff %':>7s}")
+                 f"{'our pop ' + str(year):>13s} {'diff %':>7s}")
     for c, r in t.sort_values("b1_nr").iterrows():
         diff = 100 * (ours[c] - r["befolkning_2018_01_01"]) / r["befolkning_2018_01_01"]
         lines.append(f"  info  {c:12s} {r['b1_nr']:6d} {r['antal_kommuner']:8d} {r['befolkning_2018_01_01']:13,} "
@@ -70,14 +100,27 @@ def run_checks(ds: Dataset, travel: bool = True) -> tuple[list[str], list[str]]:
     check(int(t["befolkning_2018_01_01"].sum()) == 5_781_190,
           f"Table B.1 total 2018: {int(t['befolkning_2018_01_01'].sum()):,} (table states 5,781,190)")
 
-    lines.append("Demand points")
+    lines.append("Demand points (sogne)")
     d = ds.demand
-    per_k = d.groupby("kode")["befolkning_modelleret"].sum()
-    check(set(per_k.index) == set(k["kode"]), f"every kommune has ≥ 1 demand point ({d['kode'].nunique()} of 98)")
+    f = facts
+    per_k = d.groupby("kode")["befolkning"].sum()
+    check(set(per_k.index) == set(k["kode"]), f"every kommune has ≥ 1 sogn point ({d['kode'].nunique()} of 98)")
     check((per_k.reindex(pop.index) == pop).all(), "demand sums equal kommune totals to the person")
-    lines.append(f"  info  {len(d)} demand points: {int((d['type'] == 'by').sum())} towns, "
-                 f"{int((d['type'] == 'land').sum())} rural remainder points")
-    lines.append(f"  info  {len(ds.towns)} GeoNames towns kept, {len(ds.towns_dropped)} dropped:")
+    check(d["sognekode"].is_unique and (d["befolkning"] >= 0).all(), "sogn codes unique, no negative population")
+    inside = d.geometry.within(k.set_index("kode").geometry.reindex(d["kode"]).set_axis(d.index))
+    check(bool(inside.all()), f"every sogn point lies inside its kommune's polygon ({int(inside.sum())} of {len(d)}; "
+                              f"{f['points_moved_into_kommune']} moved in from just off the generalised coast)")
+    ages = int(round(float(ds.sogn_ages_2014[["pop_0_64", "pop_65_79", "pop_80p"]].sum().sum())))
+    check(ages == DST_TOTAL_2014, f"2014 sogn age bands sum to {ages:,} (DST national 1 Jan 2014: {DST_TOTAL_2014:,})")
+    lines.append(f"  info  {len(d):,} sogn points, {f['sogn_population_2021']:,} inhabitants in the 2021 sogne "
+                 f"(scaled to {f['population_total']:,}, DST 1 Jan {year})")
+    lines.append(f"  info  ESTIMATED 65+ {f['elderly_65plus_estimeret']:,} "
+                 f"({100 * f['share_65plus_estimeret']:.1f} %), "
+                 f"80+ {f['elderly_80plus_estimeret']:,} ({100 * f['share_80plus_estimeret']:.1f} %): 2014 age shares "
+                 f"applied to {year}; {f['sogne_with_kommune_age_shares']} sogne without a 2014 match use their "
+                 "kommune's 2014 shares")
+    lines.append(f"  info  {len(ds.towns)} GeoNames towns kept (candidate sites, labels), "
+                 f"{len(ds.towns_dropped)} dropped:")
     for r in ds.towns_dropped.itertuples():
         lines.append(f"          - {r.name} ({r.geonames_befolkning:,}): {r.reason}")
 
@@ -109,10 +152,20 @@ def run_checks(ds: Dataset, travel: bool = True) -> tuple[list[str], list[str]]:
         check(np.isfinite(own).all(),
               f"every demand point reaches its own region's akutsygehus (max {own.max():.0f} min)")
         nearest = tm.minutes.min(1)
-        w = d["befolkning_modelleret"].to_numpy(float)
+        w = d["befolkning"].to_numpy(float)
+        facts["mean_minutes_to_nearest_akutsygehus"] = round(float(np.average(nearest, weights=w)), 2)
         lines.append(f"  info  population-weighted minutes to nearest akutsygehus: "
                      f"mean {np.average(nearest, weights=w):.1f}, max {nearest.max():.0f}")
     return lines, fails
+
+
+def report_json(ds: Dataset, travel: bool = True) -> dict:
+    """The check as one JSON-ready object: the demand facts, every check line and the failures."""
+    facts: dict = {}
+    lines, fails = run_checks(ds, travel, facts)
+    checks = [{"ok": ln.startswith("  ok"), "check": ln[8:]} for ln in lines if ln.startswith(("  ok", "  FAIL"))]
+    info = [ln[8:] for ln in lines if ln.startswith("  info")]
+    return {**facts, "ok": not fails, "failures": fails, "checks": checks, "info": info}
 
 
 def report(ds: Dataset, travel: bool = True) -> str:

@@ -12,10 +12,12 @@ import pandas as pd
 from sundhed.geodata.adjacency import build_adjacency, load_ferries, load_fixed_links
 from sundhed.geodata.hospitals import load_akutsygehuse, load_table_b1
 from sundhed.geodata.kommuner import CRS_MAP, load_kommuner
-from sundhed.geodata.population import (
-    estimate_elderly, load_population_2020, load_population_2022, regional_age_shares_2022,
+from sundhed.geodata.errors import DataError
+from sundhed.geodata.population import DEFAULT_POPULATION_YEAR, load_population, load_population_2022
+from sundhed.geodata.sogne import (
+    SOGNE_FILE, build_demand_points, load_kommune_ages_2014, load_sogn_ages_2014, load_sogne,
 )
-from sundhed.geodata.towns import build_demand_points, load_towns
+from sundhed.geodata.towns import load_towns
 from sundhed.geodata.traveltimes import (
     DEFAULT_CACHE_DIR, EmbeddedNetworkSource, TravelMatrix, TravelTimeSource, points_frame, travel_times,
 )
@@ -25,14 +27,17 @@ from sundhed.geodata.traveltimes import (
 class Dataset:
     """Everything the models need, on real data.
 
-    * ``kommuner``: 98 rows, ``kode``, ``navn``, ``region``, ``areal_km2``, ``befolkning_2020``,
-      ``befolkning_2022``, ``aeldre_65plus_estimeret``, ``aeldre_80plus_estimeret``, geometry (EPSG:25832).
+    * ``kommuner``: 98 rows, ``kode``, ``navn``, ``region``, ``areal_km2``, ``befolkning`` (DST, 1 January of
+      ``population_year``), ``befolkning_2022``, ``aeldre_65plus_estimeret``, ``aeldre_80plus_estimeret``
+      (sums of the sogn estimates), geometry (EPSG:25832).
     * ``hospitals``: the 21 akutsygehuse (see :func:`geodata.hospitals.load_akutsygehuse`).
     * ``baseline``: Table B.1 assignment per kommune; ``baseline_table``: Table B.1's own rows.
-    * ``towns`` / ``towns_dropped``: GeoNames places kept / removed with reasons.
-    * ``demand``: demand points whose ``befolkning_modelleret`` sums to each kommune's population.
+    * ``towns`` / ``towns_dropped``: GeoNames places kept / removed with reasons (candidate sites, labels).
+    * ``demand``: one point per sogn (:func:`geodata.sogne.build_demand_points`) whose ``befolkning`` sums to
+      each kommune's population of ``population_year``.
     * ``adjacency``: kommune graph with typed edges (land, bridge, ferry).
     * ``fixed_links``, ``ferries``: the link tables.
+    * ``population_year``: the 1 January of the kommune populations; ``sogn_ages_2014``: the 2014 age bands.
     """
 
     kommuner: gpd.GeoDataFrame
@@ -46,6 +51,8 @@ class Dataset:
     fixed_links: pd.DataFrame
     ferries: pd.DataFrame
     hospital_sites: str = "current"
+    population_year: int = DEFAULT_POPULATION_YEAR
+    sogn_ages_2014: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     _matrices: dict = field(default_factory=dict, repr=False)
 
     # ---- travel times -------------------------------------------------------------------------
@@ -90,9 +97,9 @@ class Dataset:
     def kommune_mean_minutes(self, minutes: np.ndarray, columns: list[str]) -> pd.DataFrame:
         """Population-weighted mean per kommune of a (demand points × columns) minutes matrix.
 
-        Rows: kommune codes (sorted); weights: ``befolkning_modelleret`` of the demand points.
+        Rows: kommune codes (sorted); weights: ``befolkning`` of the demand points.
         """
-        w = self.demand["befolkning_modelleret"].to_numpy(float)
+        w = self.demand["befolkning"].to_numpy(float)
         codes = self.demand["kode"].to_numpy()
         num = pd.DataFrame(np.asarray(minutes) * w[:, None]).groupby(codes).sum()
         out = num.div(pd.Series(w).groupby(codes).sum(), axis=0)
@@ -107,39 +114,45 @@ class Dataset:
 
     @property
     def total_population(self) -> int:
-        return int(self.kommuner["befolkning_2020"].sum())
+        return int(self.kommuner["befolkning"].sum())
 
 
-def build_dataset(hospital_sites: str = "current") -> Dataset:
-    """Load and validate every shipped file (no caching; see :func:`load_dataset`)."""
+def build_dataset(hospital_sites: str = "current", population_year: int = DEFAULT_POPULATION_YEAR) -> Dataset:
+    """Load and validate every shipped file (no caching; see :func:`load_dataset`).
+
+    ``population_year``: the 1 January whose DST kommune populations weight the demand (2020 or 2021)."""
     kom = load_kommuner()
-    pop = load_population_2020()
+    pop, pop_file = load_population(population_year)
+    col = f"befolkning_{population_year}"
     unknown = sorted(set(pop["kode"]) - set(kom["kode"]))
     if unknown:
-        from sundhed.geodata.errors import DataError
-        from sundhed.geodata.population import POP_2020_FILE
-        raise DataError(POP_2020_FILE, f"unknown kommune code(s) {unknown}")
-    kom = kom.merge(pop[["kode", "befolkning_2020"]], on="kode", how="left", validate="one_to_one")
-    if kom["befolkning_2020"].isna().any():
-        from sundhed.geodata.errors import DataError
-        from sundhed.geodata.population import POP_2020_FILE
-        missing = kom.loc[kom["befolkning_2020"].isna(), "kode"].tolist()
-        raise DataError(POP_2020_FILE, f"no population for kommune code(s) {missing}")
-    kom["befolkning_2020"] = kom["befolkning_2020"].astype("int64")
+        raise DataError(pop_file, f"unknown kommune code(s) {unknown}")
+    kom = kom.merge(pop[["kode", col]].rename(columns={col: "befolkning"}), on="kode", how="left",
+                    validate="one_to_one")
+    if kom["befolkning"].isna().any():
+        missing = kom.loc[kom["befolkning"].isna(), "kode"].tolist()
+        raise DataError(pop_file, f"no population for kommune code(s) {missing}")
+    kom["befolkning"] = kom["befolkning"].astype("int64")
     p22 = load_population_2022(dict(zip(kom["navn"], kom["kode"])))
     kom = kom.merge(p22, on="kode", how="left", validate="one_to_one")
-    kom = estimate_elderly(kom, regional_age_shares_2022())
+    sogne = load_sogne(kom, SOGNE_FILE)
+    sogn_ages = load_sogn_ages_2014()
+    demand = build_demand_points(sogne, kom.set_index("kode")["befolkning"], sogn_ages,
+                                 load_kommune_ages_2014(dict(zip(kom["navn"], kom["kode"]))), population_year)
+    elderly = demand.groupby("kode")[["aeldre_65plus_estimeret", "aeldre_80plus_estimeret"]].sum()
+    kom = kom.merge(elderly, left_on="kode", right_index=True, how="left", validate="one_to_one")
     kom = gpd.GeoDataFrame(kom, geometry="geometry", crs=kom.crs)
+    kom.attrs["population_year"] = int(population_year)
     hosp = load_akutsygehuse(kom, sites=hospital_sites)
     baseline, table = load_table_b1(kom, hosp)
     towns, dropped = load_towns(kom)
-    demand = build_demand_points(kom, kom[["kode", "befolkning_2020"]], towns)
     fixed, ferries = load_fixed_links(), load_ferries()
     adj = build_adjacency(kom, fixed, ferries)
-    return Dataset(kom, hosp, baseline, table, towns, dropped, demand, adj, fixed, ferries, hospital_sites)
+    return Dataset(kom, hosp, baseline, table, towns, dropped, demand, adj, fixed, ferries, hospital_sites,
+                   int(population_year), sogn_ages)
 
 
 @functools.lru_cache(maxsize=4)
-def load_dataset(hospital_sites: str = "current") -> Dataset:
+def load_dataset(hospital_sites: str = "current", population_year: int = DEFAULT_POPULATION_YEAR) -> Dataset:
     """The national dataset, loaded once per process (about 2 s)."""
-    return build_dataset(hospital_sites)
+    return build_dataset(hospital_sites, population_year)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sundhed.model.plan import TOTAL_LABEL
-from sundhed.maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
+from sundhed.maps.common import (base_map, check_lang, esc, fmt_int, fmt_min, fmt_num, model_data_versions,
                          fmt_pct, kommune_layers, lookup_sites, notes_block, point_layer, popup_html, radius_px,
                          svg_symbol, swatch, symbol_layer, title_block, write_map)
 from sundhed.maps.headline import HEADLINE_CSS, headline_html
@@ -58,7 +58,7 @@ TEXTS = {
         "removal": "Tabt hvis kun denne fjernes",
         "inh": "indb.",
         "inh_note": ("Nr. og ekstra dækning: enhederne tilføjet én ad gangen, største gevinst først. "
-                     "Indb. = modelleret befolkning."),
+                     "Indb. = befolkning (eller estimeret ældrebefolkning) i sognene."),
         "cost": "Pris",
         "mio": "mio. kr.",
         "existing_unit": "Eksisterende enhed (beholdes)",
@@ -95,7 +95,7 @@ TEXTS = {
         "removal": "Lost if only this one is removed",
         "inh": "inh.",
         "inh_note": ("No. and extra coverage: units added one at a time, largest gain first. "
-                     "Inh. = modelled population."),
+                     "Inh. = population (or estimated elderly population) of the parishes."),
         "cost": "Cost",
         "mio": "m DKK",
         "existing_unit": "Existing unit (kept)",
@@ -288,7 +288,7 @@ def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, 
     regions = sh[sh["region"] != TOTAL_LABEL]
     kind = T["kinds"].get(plan.kind, plan.kind)
     parts = [title_block(title, T, scenario=scenario, config_hash=config_hash,
-                         data_versions=data_versions or MODEL_DATA_VERSIONS,
+                         data_versions=data_versions or model_data_versions(ds.population_year),
                          extra=[T["model_line"].format(kind=esc(kind), T=tcov, n=len(new_ids),
                                                        d=_g(float(plan.delay_min), lang))])]
     parts.insert(0, f"<style>{HEADLINE_CSS}</style>")
@@ -332,5 +332,5 @@ def render_ems_map(ds, plan, out_path, *, stations: pd.DataFrame | None = None, 
         f"<td>{T['new']}</td><td class='mp-num'><b>{fmt_int(len(new_ids), lang)}</b></td></tr></table>")
 
     parts.extend(reality)
-    parts.append(notes_block([*notes, T["modelled_note"], T["ferry_note"]], T))
+    parts.append(notes_block([*notes, T["modelled_note"].format(year=ds.population_year), T["ferry_note"]], T))
     return write_map(m, "".join(parts), title, out_path)

@@ -13,7 +13,7 @@ import folium
 import pandas as pd
 
 from sundhed.maps.colours import catchment_colours
-from sundhed.maps.common import (DATA_VERSIONS, base_map, check_lang, compact_geojson, esc, fmt_int, fmt_min,
+from sundhed.maps.common import (base_map, check_lang, compact_geojson, data_versions, esc, fmt_int, fmt_min,
                                  popup_html, region_borders, svg_symbol, symbol_layer, title_block, write_map,
                                  SIMPLIFY_M)
 from sundhed.maps.headline import HEADLINE_CSS, headline_html
@@ -26,7 +26,7 @@ TEXTS = {
         "title_b1": "Sundhedsfællesskaber: Tabel B.1 (2019)",
         "panel": "Sundhedsfællesskaber",
         "catchment": "Sundhedsfællesskab",
-        "population": "Befolkning",
+        "population": "Befolkning {year}",
         "status": "Bånd",
         "inside": "inden for",
         "outside": "uden for",
@@ -57,7 +57,7 @@ TEXTS = {
         "title_b1": "Health-care communities: Table B.1 (2019)",
         "panel": "Health-care communities",
         "catchment": "Health-care community",
-        "population": "Population",
+        "population": "Population {year}",
         "status": "Band",
         "inside": "inside",
         "outside": "outside",
@@ -100,7 +100,7 @@ def catchment_table(ds, assignment: pd.DataFrame, baseline: pd.DataFrame | None 
     if not {"kode", "catchment"} <= set(assignment.columns):
         raise ValueError("assignment needs columns 'kode' and 'catchment'")
     asg = assignment.drop_duplicates("kode").set_index("kode")
-    kom = ds.kommuner[["kode", "navn", "region", "befolkning_2020", "geometry"]].copy()
+    kom = ds.kommuner[["kode", "navn", "region", "befolkning", "geometry"]].copy()
     missing = set(kom["kode"]) - set(asg.index)
     if missing:
         raise ValueError(f"assignment lacks kommuner: {sorted(missing)[:10]}")
@@ -166,18 +166,19 @@ def render_catchment_map(
     (default: :func:`colours_for_plan`, the shipped stable table).
     """
     T = check_lang(lang, TEXTS)
+    T = {**T, "population": T["population"].format(year=ds.population_year)}
     title = title or T["title"]
     kom = catchment_table(ds, assignment, baseline)
     colour = colours_for_plan(ds, kom)
     if colours:
         colour = {c: colours.get(c, v) for c, v in colour.items()}
     order = list(colour)
-    pop = kom.groupby("catchment")["befolkning_2020"].sum()
+    pop = kom.groupby("catchment")["befolkning"].sum()
     status = {c: _status(c, pop[c], band, exceptions) for c in order}
 
     kom["farve"] = kom["catchment"].map(colour)
     kom["p_kommune"] = kom["navn"]
-    kom["p_bef"] = [fmt_int(v, lang) for v in kom["befolkning_2020"]]
+    kom["p_bef"] = [fmt_int(v, lang) for v in kom["befolkning"]]
     kom["p_sf"] = kom["catchment"]
     kom["p_min"] = [fmt_min(v, lang) for v in kom["minutter"]]
     kom["p_km"] = [fmt_int(v, lang) for v in kom["km"]]
@@ -265,7 +266,7 @@ def render_catchment_map(
                 f"<td class='mp-num'>{fmt_int(pop.sum(), lang)}</td><td></td></tr>")
     lo, hi = band
     parts = [f"<style>{HEADLINE_CSS}</style>",
-             title_block(title, T, scenario=scenario, config_hash=config_hash, data_versions=DATA_VERSIONS)]
+             title_block(title, T, scenario=scenario, config_hash=config_hash, data_versions=data_versions(ds.population_year))]
     if summary is not None:
         parts.append(headline_html("catchments", summary, lang))
     parts.append(f"<div class='mp-h'>{T['panel']}</div>"

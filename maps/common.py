@@ -20,13 +20,21 @@ import pandas as pd
 from sundhed.maps.panel import (PANEL_CSS, _AdaptiveLayerControl, esc, notes_block, popup_html, swatch,  # noqa: F401 (re-exported)
                                 title_block, write_map)
 
-#: Data behind the catchment map.
-DATA_VERSIONS = "DAGI 2014, DST 1.1.2020, Tabel B.1 2019"
-#: Data behind the sundhedshus / akutbil maps (demand points from GeoNames towns, drive times on the
-#: embedded OSM road skeleton with ferries and fixed links).
-MODEL_DATA_VERSIONS = (
-    "DAGI 2014, DST 1.1.2020, GeoNames cities500, OSM-vejskelet (scgraph-data 2.0.0), Tabel B.1 2019"
-)
+#: Attribution of the sogn data (demand points and age bands), shown on every map.
+SOGN_ATTRIBUTION = "Kilde: Danmarks Statistik; indeholder data fra SDFI/DAGI; via dagir (MIT)"
+
+
+def data_versions(population_year: int) -> str:
+    """Data behind the catchment map, naming the population year used."""
+    return f"DAGI 2014, DST 1.1.{population_year}, 2.141 sogne (DST 2021), Tabel B.1 2019. {SOGN_ATTRIBUTION}"
+
+
+def model_data_versions(population_year: int) -> str:
+    """Data behind the sundhedshus / akutbil maps (demand = the 2,141 sogn points; GeoNames towns are
+    candidate sites; drive times on the embedded OSM road skeleton with ferries and fixed links)."""
+    return (f"DAGI 2014, DST 1.1.{population_year}, 2.141 sogne (DST 2021, aldersandele 2014), GeoNames "
+            f"cities500 (kandidatsteder), OSM-vejskelet (scgraph-data 2.0.0), Tabel B.1 2019. {SOGN_ATTRIBUTION}")
+
 
 #: Kommune outlines are simplified with this tolerance (metres, EPSG:25832) before going to the map.
 SIMPLIFY_M = 200
@@ -54,12 +62,13 @@ COMMON_TEXTS = {
         "After": "Efter",
         "yes": "ja",
         "no": "nej",
-        "weight": "Modelleret befolkning",
+        "weight": "Befolkning",
         "id": "Id",
         "navn": "Navn",
-        "size_note": "Cirklens areal svarer til den modellerede befolkning i punktet.",
-        "modelled_note": ("Befolkningen er modelleret: kommunens indbyggere (1.1.2020) fordelt på "
-                          "byer og landpunkter; ikke registrerede adresser."),
+        "size_note": "Cirklens areal svarer til befolkningen i sognet (ét punkt pr. sogn).",
+        "modelled_note": ("Efterspørgsel: ét punkt pr. sogn (2.141, sognets visuelle centrum) med sognets "
+                          "befolkning 2021 (DST), skaleret til kommunens befolkning 1.1.{year} (DST). Ældrevægte "
+                          "er estimerede: sognets aldersandele 2014 anvendt på den befolkning."),
     },
     "en": {
         "scenario": "Scenario",
@@ -81,12 +90,13 @@ COMMON_TEXTS = {
         "After": "After",
         "yes": "yes",
         "no": "no",
-        "weight": "Modelled population",
+        "weight": "Population",
         "id": "Id",
         "navn": "Name",
-        "size_note": "Circle area is proportional to the modelled population of the point.",
-        "modelled_note": ("Population is modelled: each municipality's inhabitants (1 Jan 2020) spread over "
-                          "towns and rural points; not registered addresses."),
+        "size_note": "Circle area is proportional to the population of the parish (one point per parish).",
+        "modelled_note": ("Demand: one point per parish (2,141, at the parish's visual centre) with its 2021 "
+                          "population (DST), scaled to the municipality's population on 1 Jan {year} (DST). "
+                          "Elderly weights are estimates: the parish's 2014 age shares applied to that population."),
     },
 }
 

@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sundhed.maps.common import (MODEL_DATA_VERSIONS, base_map, check_lang, esc, fmt_int, fmt_min, fmt_num,
+from sundhed.maps.common import (base_map, check_lang, esc, fmt_int, fmt_min, fmt_num, model_data_versions,
                          fmt_pct, kommune_layers, lookup_sites, notes_block, point_layer, popup_html, radius_px,
                          svg_symbol, swatch, symbol_layer, title_block, write_map)
 from sundhed.maps.headline import HEADLINE_CSS, headline_html
@@ -33,9 +33,9 @@ TEXTS = {
     "da": {
         "title": "Sundhedshuse: placering og dækning",
         "panel": "Dækning inden for {T} min",
-        "cov_expl": ("Andel af den modellerede befolkning med et sundhedshus eller et akutsygehus "
+        "cov_expl": ("Andel af befolkningen med et sundhedshus eller et akutsygehus "
                      "inden for {T} minutters kørsel."),
-        "of_inh": "{a} → {b} af {n} indbyggere (modelleret)",
+        "of_inh": "{a} → {b} af {n} indbyggere",
         "houses": "Sundhedshuse",
         "new": "Nye",
         "existing": "Eksisterende",
@@ -71,7 +71,7 @@ TEXTS = {
         "capacity": "Kapacitet (patienter)",
         "assigned": "Betjener",
         "inh": "indb.",
-        "assigned_note": "Modelleret befolkning, som planen tildeler dette hus.",
+        "assigned_note": "Befolkning, som planen tildeler dette hus.",
         "cov_before": "Dækket før",
         "cov_after": "Dækket efter",
         "min_before": "Minutter til tildelt hus/sygehus før",
@@ -90,9 +90,9 @@ TEXTS = {
     "en": {
         "title": "Health houses: sites and coverage",
         "panel": "Coverage within {T} min",
-        "cov_expl": ("Share of the modelled population with a health house or an emergency hospital "
+        "cov_expl": ("Share of the population with a health house or an emergency hospital "
                      "within {T} minutes' drive."),
-        "of_inh": "{a} → {b} of {n} inhabitants (modelled)",
+        "of_inh": "{a} → {b} of {n} inhabitants",
         "houses": "Health houses",
         "new": "New",
         "existing": "Existing",
@@ -128,7 +128,7 @@ TEXTS = {
         "capacity": "Capacity (patients)",
         "assigned": "Serves",
         "inh": "inh.",
-        "assigned_note": "Modelled population the plan assigns to this house.",
+        "assigned_note": "Population the plan assigns to this house.",
         "cov_before": "Covered before",
         "cov_after": "Covered after",
         "min_before": "Minutes to assigned house/hospital before",
@@ -165,8 +165,8 @@ def _share(num: float, den: float) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def _default_notes(plan, T: dict) -> list[str]:
-    notes = [T["modelled_note"]]
+def _default_notes(plan, T: dict, year: int) -> list[str]:
+    notes = [T["modelled_note"].format(year=year)]
     flags = getattr(plan, "flags", None) or {}
     if "capacity" in flags and not flags["capacity"]:
         notes.append(T["uncap_note"])
@@ -320,7 +320,7 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
     sb, sa = _share(plan.covered_before, tw), _share(plan.covered_after, tw)
     obj = T["objective"].get(plan.objective, plan.objective)
     parts = [title_block(title, T, scenario=scenario, config_hash=config_hash,
-                         data_versions=data_versions or MODEL_DATA_VERSIONS,
+                         data_versions=data_versions or model_data_versions(ds.population_year),
                          extra=[T["model_line"].format(o=esc(obj), T=tmin)])]
     parts.insert(0, f"<style>{HEADLINE_CSS}</style>")
     parts.append(headline_html("houses", summary if summary is not None else plan.summary(), lang))
@@ -390,5 +390,5 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
                         f"<td class='mp-num'><b>{fmt_pct(v['share_after'], lang)}</b></td></tr>")
         parts.append(f"<div class='mp-h'>{T['lowest']}</div><table>{''.join(crow)}</table>")
 
-    parts.append(notes_block([*notes, *getattr(plan, "notes", []), *_default_notes(plan, T)], T))
+    parts.append(notes_block([*notes, *getattr(plan, "notes", []), *_default_notes(plan, T, ds.population_year)], T))
     return write_map(m, "".join(parts), title, out_path)

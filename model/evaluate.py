@@ -102,3 +102,23 @@ def evaluate_plan(inst: CatchmentInstance, assignment: dict[int, str], rules: Ca
     mean = float(np.average(pk["minutter"], weights=pk["befolkning"]))
     return PlanScore(pc, pk, mean, float(pk["minutter"].max()), int(pk["moved"].sum()), violations, disconnected,
                      breaks)
+
+
+def with_table_b1_population(per_catchment: pd.DataFrame, baseline_table: pd.DataFrame,
+                             population_year: int) -> pd.DataFrame:
+    """``per_catchment`` with Table B.1's own 1 Jan 2018 population beside the model's year (inhabitants).
+
+    The ``befolkning`` column is renamed ``befolkning_<population_year>``; ``befolkning_2018_tabel_b1`` is the
+    figure printed in Table B.1 (2019) for the catchment, ``forskel`` the model's year minus it, and a last
+    row ``I alt`` holds the totals (Table B.1: 5,781,190)."""
+    col = f"befolkning_{population_year}"
+    b1 = baseline_table.set_index("catchment")["befolkning_2018_01_01"].astype("int64")
+    out = per_catchment.rename(columns={"befolkning": col}).copy()
+    pos = out.columns.get_loc(col)
+    out.insert(pos, "befolkning_2018_tabel_b1", out["catchment"].map(b1).astype("Int64"))
+    out.insert(pos + 2, "forskel", out[col] - out["befolkning_2018_tabel_b1"])
+    total = {c: "" for c in out.columns}
+    total.update({"catchment": "I alt", "kommuner": int(out["kommuner"].sum()),
+                  "befolkning_2018_tabel_b1": int(b1.sum()), col: int(out[col].sum())})
+    total["forskel"] = total[col] - total["befolkning_2018_tabel_b1"]
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)

@@ -14,8 +14,8 @@ from sundhed.model.catchments import CatchmentInstance, CatchmentRules
 def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[dict, ...] = (),
                        source: TravelTimeSource | None = None,
                        cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> CatchmentInstance:
-    """The 98-kommune instance: population 1 Jan 2020, population-weighted minutes from the demand
-    points of each kommune to each akutsygehus, adjacency over land, bridges and ferries, Table B.1
+    """The 98-kommune instance: DST population on 1 January of ``ds.population_year``, population-weighted
+    minutes from the demand points (sogne) of each kommune to each akutsygehus, adjacency over land, bridges and ferries, Table B.1
     as baseline.
 
     ``close``: hospital short names to remove. Their kommuner keep Table B.1 as baseline (so they count as
@@ -59,7 +59,7 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
     edges = tuple((int(a), int(b)) for a, b in ds.adjacency.edges())
     return CatchmentInstance(
         kommuner=tuple(int(k) for k in kom["kode"]),
-        population=kom["befolkning_2020"].to_numpy(float),
+        population=kom["befolkning"].to_numpy(float),
         region=tuple(kom["region"]),
         hospitals=tuple(names),
         hospital_region=tuple(regions[i] for i in keep),

@@ -1,7 +1,7 @@
 """Model 3 on the national dataset: build an :class:`model.akutbiler.EMSInstance` (geodata -> model).
 
-Demand: the demand points of ``ds.demand`` (weight = modelled inhabitants, or estimated inhabitants aged
-65+ with ``weight="elderly"``: each point's inhabitants times its kommune's 65+ share). Candidate stations:
+Demand: the sogn points of ``ds.demand`` (weight = inhabitants, or ESTIMATED inhabitants aged 65+ / 80+ with
+``weight="elderly"`` / ``"80plus"``: the sogn's 2014 age shares applied to its population). Candidate stations:
 GeoNames towns with at least ``min_town_pop`` inhabitants (ids ``"T<geonameid>"``) plus the 21
 akutsygehus sites (ids ``"H<akut_id>"``). Drive minutes come from :func:`geodata.traveltimes.travel_times`
 (``minutes``, ferries allowed); ``uses_ferry`` marks pairs whose fastest path crosses a ferry, and the
@@ -34,6 +34,7 @@ import pandas as pd
 from sundhed.geodata.dataset import Dataset
 from sundhed.geodata.kommuner import scope_codes
 from sundhed.geodata.sites import candidate_sites, resolve_site_ids
+from sundhed.geodata.sogne import WEIGHT_COLUMNS, demand_weights
 from sundhed.geodata.stations import load_station_list, resolve_station_path
 from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, TravelTimeSource, points_frame, travel_times
 from sundhed.model.akutbiler import EMSInstance
@@ -47,7 +48,7 @@ MODELLED_FLEET = ("modelled station sites (not a station list): every akutsygehu
                   f"kommune and every town ≥ {MODELLED_FLEET_MIN_TOWN_POP:,} inhabitants; calibrated to the "
                   "published 15-min shares of Nordjylland (≈ 89 %) and Hovedstaden (98 %)").replace(",", ".")
 FLEETS = ("modelled", "hospitals", "stations")
-WEIGHTS = ("population", "elderly")
+WEIGHTS = tuple(WEIGHT_COLUMNS)
 
 
 def modelled_fleet_ids(ds: Dataset, min_town_pop: float = MODELLED_FLEET_MIN_TOWN_POP) -> list[str]:
@@ -118,7 +119,8 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
     or the path of its CSV (a relative path not found from the working directory is read relative to
     ``base_dir``, e.g. the config file's folder).
     ``delay_min``: dispatch + turnout minutes added to every drive.
-    ``weight``: ``"population"`` (modelled inhabitants) or ``"elderly"`` (inhabitants x kommune 65+ share).
+    ``weight``: ``"population"`` (inhabitants of the sogn points), ``"elderly"`` or ``"80plus"`` (ESTIMATED
+    inhabitants aged 65+ / 80+: the sogn's 2014 age shares applied to its population).
     ``catchment_of``: kommune code -> reporting catchment (mapping, DataFrame with ``kode``/``catchment``, or
     callable); default the Table B.1 catchment of ``ds.baseline``.
     ``kommuner`` / ``regions``: kommune codes, or region names, the model covers (neither = all Denmark).
@@ -174,10 +176,7 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
     dem = ds.demand[in_scope]
     codes = dem["kode"].to_numpy(int)
     kom = ds.kommuner.set_index(ds.kommuner["kode"].astype(int))
-    w = dem["befolkning_modelleret"].to_numpy(float)
-    if weight == "elderly":
-        share = (kom["aeldre_65plus_estimeret"] / kom["befolkning_2020"]).astype(float)
-        w = w * share.loc[codes].to_numpy(float)
+    w = demand_weights(dem, weight)
     region = kom["region"].loc[codes].to_numpy(object)
 
     tm = travel_times(source or ds.embedded_source(), ds.demand_points_frame()[in_scope].reset_index(drop=True),

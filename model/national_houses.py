@@ -14,6 +14,7 @@ import pandas as pd
 
 from sundhed.geodata.kommuner import kommune_codes, scope_codes
 from sundhed.geodata.sites import candidate_sites, resolve_site_ids, sites_frame
+from sundhed.geodata.sogne import WEIGHT_COLUMNS, demand_weights
 from sundhed.geodata.traveltimes import DEFAULT_CACHE_DIR, points_frame, travel_times
 from sundhed.model.houses import KBH_FRB_CAP_MIO_KR, HouseInstance, HouseType, cofinancing_shares
 
@@ -32,7 +33,7 @@ DEFAULT_HOUSE_TYPES: tuple[HouseType, ...] = (
 )
 assert abs(25 * 80 * 0.75 + 100 * 20 * 0.75 - 3000.0) < 1e-9
 
-WEIGHTS = ("population", "elderly")
+WEIGHTS = tuple(WEIGHT_COLUMNS)
 
 
 def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool = True,
@@ -51,10 +52,9 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
     * ``travel_min``: minutes demand point x candidate on the embedded network (ferries allowed).
     * ``hospital_min``: minutes to the nearest akutsygehus (min over ``ds.demand_to_hospitals()``).
     * ``demand_catchment``: ``catchment_of[kommune code]`` (default: Table B.1, ``ds.baseline``).
-    * Demand weight: ``"population"`` = ``befolkning_modelleret`` (inhabitants 2020 spread over the demand
-      points); ``"elderly"`` = that weight x the kommune's ``aeldre_65plus_estimeret / befolkning_2020``,
-      i.e. a *modelled* 65+ count (the kommune's estimated 65+ share applied uniformly to its demand
-      points; not observed per point).
+    * Demand weight (one point per sogn): ``"population"`` = ``befolkning`` (inhabitants in the dataset's
+      population year); ``"elderly"`` / ``"80plus"`` = ``aeldre_65plus_estimeret`` / ``aeldre_80plus_estimeret``,
+      ESTIMATED inhabitants aged 65+ / 80+ (the sogn's 2014 age shares applied to that population).
     * Money in mio. kr.: ``budget_mio_kr`` caps state spend; co-financing 25 % (10 % for ``weak_kommuner``,
       see :func:`model.houses.cofinancing_shares`); ``cap_kbh_frb`` adds the 150 mio. kr. cap for
       København + Frederiksberg. ``weak_kommuner``: kommune codes or official names. The budget is checked
@@ -129,11 +129,7 @@ def house_instance(ds, *, min_town_pop: int = 2000, include_hospital_sites: bool
     # ---- demand
     dem = ds.demand[in_scope]
     dkode = dem["kode"].astype(int).to_numpy()
-    w = dem["befolkning_modelleret"].to_numpy(float)
-    if weight == "elderly":
-        share = (kom.set_index("kode")["aeldre_65plus_estimeret"].astype(float)
-                 / kom.set_index("kode")["befolkning_2020"].astype(float))
-        w = w * share.reindex(dkode).to_numpy(float)
+    w = demand_weights(dem, weight)
     if catchment_of is None:
         catchment_of = dict(zip(ds.baseline["kode"].astype(int), ds.baseline["catchment"]))
     catchment_of = {int(k): str(v) for k, v in dict(catchment_of).items()}

@@ -41,7 +41,8 @@ def cmd_solve(args) -> int:
 
     cfg = load_config(args.config)
     out = Path(args.out or cfg.output.dir)
-    print(f"[1/3] scenario '{cfg.scenario}': models {' -> '.join(cfg.models)} (config hash {cfg.hash()})", flush=True)
+    print(f"[1/3] scenario '{cfg.scenario}': models {' -> '.join(cfg.models)} (config hash {cfg.hash()}; "
+          f"population 1 Jan {cfg.data.population_year}, 2,141 sogn demand points)", flush=True)
     t0 = time.perf_counter()
     try:
         run = run_scenario(cfg, config_file=str(args.config), log=lambda m: print(f"[2/3] {m}", flush=True))
@@ -71,7 +72,7 @@ def cmd_evaluate(args) -> int:
     from sundhed.model.evaluate import evaluate_plan
     from sundhed.model.national import catchment_instance
 
-    ds = load_dataset()
+    ds = load_dataset(population_year=args.population_year)
     inst = catchment_instance(ds)
     if args.plan == "baseline":
         plan = dict(inst.baseline)
@@ -94,12 +95,18 @@ def cmd_evaluate(args) -> int:
     except ValueError as exc:
         _err(f"{args.plan}: {exc}")
         return EXIT_USAGE
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(score.per_catchment.to_string(index=False))
-    print(json.dumps(score.summary(), ensure_ascii=False, indent=2))
+    table = score.per_catchment.rename(columns={"befolkning": f"befolkning_{ds.population_year}"})
+    if args.plan == "baseline":
+        from sundhed.model.evaluate import with_table_b1_population
+
+        table = with_table_b1_population(score.per_catchment, ds.baseline_table, ds.population_year)
+        print(f"Table B.1 (2019) with its own population of 1 Jan 2018 beside the model's 1 Jan {ds.population_year}:")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False))
+    print(json.dumps({**score.summary(), "population_year": ds.population_year}, ensure_ascii=False, indent=2))
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)
-        score.per_catchment.to_csv(Path(args.out) / "catchments.csv", index=False)
+        table.to_csv(Path(args.out) / "catchments.csv", index=False)
         score.per_kommune.to_csv(Path(args.out) / "assignment.csv", index=False)
     return EXIT_OK
 
@@ -111,6 +118,7 @@ def cmd_map(args) -> int:
     from sundhed.reports import STRUCTURES, finish_folder
     from sundhed.scenario import read_result, render_maps
     from sundhed.steps import MapInfo
+    from sundhed.geodata.population import DEFAULT_POPULATION_YEAR
 
     if args.result in STRUCTURES and not Path(args.result).is_dir():
         d = STRUCTURES[args.result](Path(args.out or f"results/{args.result}"))
@@ -123,7 +131,8 @@ def cmd_map(args) -> int:
         return EXIT_USAGE
     info = MapInfo(cfg.get("scenario", d.name), cfg.get("config_hash", ""),
                    args.lang or cfg.get("output", {}).get("lang", "da"))
-    ds = load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"))
+    ds = load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"),
+                      cfg.get("data", {}).get("population_year", DEFAULT_POPULATION_YEAR))
     for p in [*render_maps(ds, plans, d, info).values(), *finish_folder(d, info.lang, ds=ds)]:
         print(f"wrote {p}")
     return EXIT_OK
@@ -200,11 +209,16 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_data_check(args) -> int:
-    from sundhed.geodata.check import CheckFailed, report
+    from sundhed.geodata.check import CheckFailed, report, report_json
     from sundhed.geodata.dataset import build_dataset
 
+    ds = build_dataset(population_year=args.population_year)
+    if args.json:
+        obj = report_json(ds, travel=not args.no_travel)
+        print(json.dumps(obj, ensure_ascii=False))
+        return EXIT_OK if obj["ok"] else 1
     try:
-        print(report(build_dataset(), travel=not args.no_travel))
+        print(report(ds, travel=not args.no_travel))
     except CheckFailed as exc:
         print(str(exc))
         return 1
@@ -241,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--exceptions", nargs="*", default=["Bornholm", "Thisted", "Nykøbing F"],
                    help="catchments exempt from the band")
     e.add_argument("--out", help="write catchments.csv and assignment.csv here")
+    e.add_argument("--population-year", type=int, choices=[2020, 2021], default=2021,
+                   help="DST kommune populations of 1 January of this year (config key data.population_year)")
     e.set_defaults(func=cmd_evaluate)
     m = sub.add_parser("map", help="render the maps of a result folder, or map a real structure",
                        description="RESULT is a folder written by `sundhed solve` (maps, summary.html, results.xlsx "
@@ -292,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="data_command", required=True)
     dc = dsub.add_parser("check", help="print the data report; exit 1 on any inconsistency")
     dc.add_argument("--no-travel", action="store_true", help="skip the travel-time checks")
+    dc.add_argument("--json", action="store_true", help="print one JSON object (demand_points, population_total, "
+                                                        "population_year, demand_source, checks, failures, ...)")
+    dc.add_argument("--population-year", type=int, choices=[2020, 2021], default=2021,
+                    help="population year to check (config key data.population_year; default 2021)")
     dc.set_defaults(func=cmd_data_check)
     from sundhed.cli_reality import register
 

@@ -115,7 +115,9 @@ class HousesConfig(Strict):
     coverage_minutes: float = Field(20.0, gt=0, description="a house or hospital within this many minutes covers")
     min_town_pop: float = Field(2000, ge=0, description="smallest GeoNames town that is a candidate site")
     include_hospital_sites: bool = Field(True, description="akutsygehus sites are candidates too")
-    weight: Literal["population", "elderly"] = Field("population", description="demand weight (elderly = modelled 65+)")
+    weight: Literal["population", "elderly", "80plus"] = Field(
+        "population", description="demand weight: population, elderly (65+) or 80plus; the elderly weights are "
+                                  "estimates (2014 sogn age shares applied to the population year)")
     existing: list[str] = Field([], description="existing houses: town names or ids (T<geonameid>, H<akut_id>)")
     house_types: list[HouseTypeConfig] | None = Field(None, description="default: stort sundhedshus 80 mio. kr. / "
                                                       "40,000 patients and lægehus 20 mio. kr. / 10,000 (assumptions)")
@@ -163,7 +165,9 @@ class AkutbilerConfig(Strict):
                                 "(= station_list), or a list of town names / ids")
     station_list: str | None = Field(None, description="CSV of real stations (navn, lat, lon[, id, enheder])")
     min_town_pop: float = Field(1000, ge=0, description="smallest GeoNames town that is a candidate station")
-    weight: Literal["population", "elderly"] = Field("population", description="call weight (elderly = modelled 65+)")
+    weight: Literal["population", "elderly", "80plus"] = Field(
+        "population", description="call weight: population, elderly (65+) or 80plus; the elderly weights are "
+                                  "estimates (2014 sogn age shares applied to the population year)")
 
     def instance_args(self) -> dict:
         """Arguments of :func:`sundhed.model.national_akutbiler.ems_setup` (names and paths as in the config)."""
@@ -219,6 +223,15 @@ class SimulationConfig(Strict):
                                 "gives its own 'enheder'); every new unit is one akutbil")
 
 
+class DataConfig(Strict):
+    """Input data settings."""
+
+    population_year: Literal[2020, 2021] = Field(
+        2021, description="DST kommune populations of 1 January of this year weight the demand (2021: FOLK1A "
+                          "2021K1 via dagir, 5,840,045; 2020: FOLK1A 2020K1 via SSI, 5,822,763); the 2,141 sogn "
+                          "points are scaled to them")
+
+
 class SolverConfig(Strict):
     time_limit: float = Field(600.0, gt=0, description="seconds")
     mip_gap: float = Field(1e-6, ge=0, le=1, description="relative gap at which HiGHS stops")
@@ -243,6 +256,7 @@ class Config(Strict):
     houses: HousesConfig = HousesConfig()
     akutbiler: AkutbilerConfig = AkutbilerConfig()
     simulation: SimulationConfig = SimulationConfig()
+    data: DataConfig = DataConfig()
     solver: SolverConfig = SolverConfig()
     output: OutputConfig = OutputConfig()
 

@@ -26,7 +26,7 @@ HEADERS = {
         "code": "Kommunekode",
         "catchment": "Sundhedsfællesskab",
         "region": "Region",
-        "population": "Befolkning 1.1.2020",
+        "population": "Befolkning 1.1.{year}",
         "travel_minutes": "Minutter til akutsygehus",
         "moved": "Flyttet fra Tabel B.1",
         "baseline": "Sundhedsfællesskab i Tabel B.1",
@@ -35,7 +35,7 @@ HEADERS = {
         "catchment": "Sundhedsfællesskab",
         "region": "Region",
         "kommuner": "Antal kommuner",
-        "befolkning": "Befolkning 1.1.2020",
+        "befolkning": "Befolkning 1.1.{year}",
         "band_status": "Befolkningsbånd",
         "connected": "Sammenhængende",
         "minutter_gns": "Gns. minutter til akutsygehus",
@@ -119,22 +119,24 @@ def _ems_header(col: str) -> str:
     if col == "catchment":
         return "Sundhedsfællesskab"
     if col == "demand":
-        return "Modelleret befolkning"
+        return "Befolkning (sogne)"
     for k, word in (("before_", "før"), ("after_", "efter")):
         if col.startswith(k):
             return f"Andel inden for {col[len(k) :]} min {word}"
     return col
 
 
-def danish_table(table: pd.DataFrame, key: str, kommune_names: dict[int, str]) -> pd.DataFrame:
-    """``table`` with Danish headers and, where it has kommune codes only, the kommune name beside them."""
+def danish_table(table: pd.DataFrame, key: str, kommune_names: dict[int, str],
+                 population_year: int = 2021) -> pd.DataFrame:
+    """``table`` with Danish headers (population columns name ``population_year``) and, where it has kommune
+    codes only, the kommune name beside them."""
     t = table.copy()
     if key in ("houses_sites", "houses_kommuner") and "kommune" in t.columns:
         t.insert(t.columns.get_loc("kommune") + 1, "kommune_navn", t["kommune"].astype(int).map(kommune_names))
     if key.startswith("ems_") and key != "ems_new_units":
         t = t.replace({"region": {"(total)": "Hele landet"}, "catchment": {"(total)": "Hele landet"}})
         return t.rename(columns={c: _ems_header(c) for c in t.columns})
-    return t.rename(columns=HEADERS.get(key, {}))
+    return t.rename(columns={c: h.format(year=population_year) for c, h in HEADERS.get(key, {}).items()})
 
 
 def _headline_rows(d: Path, models: list[str]) -> pd.DataFrame:
@@ -182,7 +184,7 @@ def write_xlsx(d: Path, ds) -> Path:
     wb.remove(wb.active)
     sheets = [("Hovedtal", _headline_rows(d, models), "")]
     sheets += [
-        (sheet, danish_table(pd.read_csv(d / path), key, names), key)
+        (sheet, danish_table(pd.read_csv(d / path), key, names, ds.population_year), key)
         for model, path, key, sheet in SHEETS
         if model in models and (d / path).exists()
     ]
@@ -251,7 +253,8 @@ def write_gpkg(d: Path, ds) -> Path:
     d = Path(d)
     models = result_models(d)
     cfg = result_config(d)
-    kom = ds.kommuner[["kode", "navn", "region", "befolkning_2020", "geometry"]].copy()
+    kom = ds.kommuner[["kode", "navn", "region", "befolkning", "geometry"]].copy()
+    kom = kom.rename(columns={"befolkning": f"befolkning_{ds.population_year}"})
     base = ds.baseline.set_index("kode")["catchment"]
     kom["tabel_b1"] = kom["kode"].map(base)
     if "catchments" in models:

@@ -19,7 +19,8 @@ from sundhed.steps import MapInfo, StepContext, steps_of
 
 def config_record(cfg: Config, config_file: str | None = None) -> dict:
     """The validated config, its hash and (if any) its file: stored with every plan."""
-    record: dict[str, Any] = {**cfg.model_dump(mode="json"), "config_hash": cfg.hash()}
+    record: dict[str, Any] = {**cfg.model_dump(mode="json"), "config_hash": cfg.hash(),
+                              "population_year": cfg.data.population_year}
     if config_file:
         record["config_file"] = config_file
     return record
@@ -53,7 +54,7 @@ class ScenarioRun:
     def metrics(self) -> dict:
         """Flat metrics for sweep tables (minutes, shares in [0, 1], mio. kr.): every plan's
         :meth:`~sundhed.model.plan.Plan.metrics` after the config hash."""
-        out: dict = {"config_hash": self.cfg.hash()}
+        out: dict = {"config_hash": self.cfg.hash(), "population_year": int(self.ds.population_year)}
         for plan in self.plans.values():
             out.update(flat_metrics(plan))
         return out
@@ -67,7 +68,7 @@ def run_scenario(cfg: Config, *, ds=None, config_file: str | None = None,
     """Run every model of the config's chain. Raises the models' infeasibility errors and ValueError."""
     from sundhed.geodata.dataset import load_dataset
 
-    ds = ds if ds is not None else load_dataset(cfg.catchments.hospital_sites)
+    ds = ds if ds is not None else load_dataset(cfg.catchments.hospital_sites, cfg.data.population_year)
     run = ScenarioRun(cfg, ds)
     ctx = StepContext(base_dir=Path(config_file).parent if config_file else None,
                       record=config_record(cfg, config_file), ds=ds)
