@@ -5,7 +5,7 @@ import pytest
 from sundhed.geodata.adjacency import subgraph_by_types
 from sundhed.geodata.check import report
 from sundhed.geodata.errors import DataError
-from sundhed.geodata.population import DST_TOTAL_2020, load_population_2020
+from sundhed.geodata.population import DST_TOTAL_2021, load_population_2020
 from sundhed.geodata.io import data_path
 
 
@@ -13,7 +13,8 @@ def test_counts_and_population(ds):
     assert len(ds.kommuner) == 98
     assert ds.kommuner["region"].nunique() == 5
     assert len(ds.hospitals) == 21
-    assert int(ds.kommuner["befolkning_2020"].sum()) == DST_TOTAL_2020 == 5_822_763
+    assert ds.population_year == 2021
+    assert int(ds.kommuner["befolkning"].sum()) == DST_TOTAL_2021 == 5_840_045
     assert 411 not in set(ds.kommuner["kode"])  # Christiansø folded into Bornholm
     assert ds.kommuner.crs.to_epsg() == 25832 and ds.kommuner_map().crs.to_epsg() == 4326
     assert ds.kommuner.geometry.has_z.sum() == 0
@@ -21,11 +22,11 @@ def test_counts_and_population(ds):
 
 
 def test_demand_points_sum_to_kommune_totals(ds):
-    per_k = ds.demand.groupby("kode")["befolkning_modelleret"].sum()
-    pop = ds.kommuner.set_index("kode")["befolkning_2020"]
+    per_k = ds.demand.groupby("kode")["befolkning"].sum()
+    pop = ds.kommuner.set_index("kode")["befolkning"]
     assert set(per_k.index) == set(pop.index)
     assert (per_k.loc[pop.index] == pop).all()
-    assert (ds.demand["befolkning_modelleret"] > 0).all()
+    assert (ds.demand["befolkning"] > 0).all()
 
 
 def test_bad_geonames_entries_dropped_with_reason(ds):

@@ -13,7 +13,7 @@ from browser import chromium, chromium_or_skip
 from sundhed.geodata.sites import sites_frame as site_frame
 from sundhed.maps import render_ems_map, render_house_map
 from sundhed.maps.akutbiler import response_table
-from sundhed.maps.common import MODEL_DATA_VERSIONS
+from sundhed.maps.common import SOGN_ATTRIBUTION, model_data_versions
 from sundhed.maps.offline import external_refs
 
 MAX_BYTES = 3 * 1024 * 1024
@@ -79,7 +79,8 @@ def _assert_offline_and_small(path: Path) -> str:
 
 def _assert_title_block(html: str, scenario: str, config_hash: str, lang: str = "da") -> None:
     words = ("Scenarie", "Dato", "Konfiguration") if lang == "da" else ("Scenario", "Date", "Config")
-    for text in (*words, scenario, config_hash, MODEL_DATA_VERSIONS, dt.date.today().isoformat()):
+    for text in (*words, scenario, config_hash, model_data_versions(2021), SOGN_ATTRIBUTION,
+                 dt.date.today().isoformat()):
         assert text in html, text
 
 
@@ -130,7 +131,7 @@ def test_house_map_legend_equals_plan(house_map, houses, ds):
     worst = plan.per_catchment.sort_values("share_after").iloc[0]
     assert f"<td>{worst['catchment']}</td>" in html and _pct_da(worst["share_after"]) in html
     # modelled population is labelled, assumptions and notes shown
-    assert "Modelleret befolkning" in html and "Befolkningen er modelleret" in html
+    assert "Efterspørgsel: ét punkt pr. sogn" in html and "befolkning 1.1.2021 (DST)" in html
     assert "Testnote: æøå ÆØÅ" in html
     assert "Hustyper, priser og kapaciteter er projektets antagelser" in html
     # every demand point is drawn (after and before layers)
@@ -182,7 +183,7 @@ def test_ems_map_legend_equals_plan(ems_map, ems):
     assert f"Eksisterende stationer ({len(plan.existing)})" in html
     for label in ("≤ 5 min", "5–10 min", "10–15 min", "&gt; 15 min"):
         assert label in html, label
-    assert FLEET_NOTE in html and "Befolkningen er modelleret" in html
+    assert FLEET_NOTE in html and "Efterspørgsel: ét punkt pr. sogn" in html and "estimerede" in html
     # the marginal value of each new unit is in its popup
     first = plan.marginal.sort_values("greedy_rank").iloc[0]
     gain = f"{int(round(first['greedy_gain'])):,}".replace(",", ".")
