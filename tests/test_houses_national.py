@@ -38,7 +38,7 @@ def test_instance_shape(ds, inst):
     n_towns = int((ds.towns["geonames_befolkning"] >= 2000).sum())
     assert inst.n_sites == n_towns + len(ds.hospitals)
     assert any(s.startswith("H") for s in inst.site_ids) and any(s.startswith("T") for s in inst.site_ids)
-    assert inst.demand_weight.sum() == pytest.approx(ds.kommuner["befolkning_2020"].sum(), rel=1e-6)
+    assert inst.demand_weight.sum() == pytest.approx(ds.kommuner["befolkning"].sum(), rel=1e-6)
     assert len(set(inst.demand_catchment)) == 21
     # H-columns are the hospital matrix itself: a house at a hospital is as far as the hospital
     assert np.allclose(inst.hospital_min, inst.travel_min[:, [inst.site_ids.index(f"H{a}") for a in
