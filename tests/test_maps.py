@@ -56,7 +56,8 @@ def test_baseline_map_is_small_and_self_contained(baseline_map):
 def test_baseline_map_legend_and_title(baseline_map, ds):
     html = baseline_map.read_text(encoding="utf-8")
     for text in ("Sundhedsfællesskaber", "Bispebjerg", "Bornholm", "undtagelse", "inden for",
-                 "DAGI 2014, DST 1.1.2020, Tabel B.1 2019", "deadbeef", "Scenarie"):
+                 "DAGI 2014, DST 1.1.2021, 2.141 sogne (DST 2021), Tabel B.1 2019", "deadbeef", "Scenarie",
+                 "Kilde: Danmarks Statistik; indeholder data fra SDFI/DAGI; via dagir (MIT)", "Befolkning 2021"):
         assert text in html, text
     for name in ds.baseline["catchment"].unique():
         assert name in html
