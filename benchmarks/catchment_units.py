@@ -1,22 +1,17 @@
-"""Catchment model (Model 1) at kommune level and at a finer, postcode-like unit level.
+"""Catchment model (Model 1) at kommune level and with the 2,141 sogne (parishes) as units.
 
-**Stand-in, not postcode data.** The repository has no postcode polygons, so the finer unit is the
-project's own demand points (``ds.demand``: about 1,000 points whose modelled populations add up to each
-kommune's). Two unit sets are benchmarked:
-
-* ``points``: every demand point is a unit;
-* ``~590``: demand points merged greedily, within each kommune, until 590 units remain (about the
-  number of Danish postcodes): repeatedly the least-populated unit of a kommune that still has more than
-  one unit is merged into the nearest unit of the same kommune (population added, the larger unit's
-  location kept).
+The finer unit is the real sogn: every demand point of ``ds.demand`` is one sogn (DST 2021 population via
+dagir, at its visual centre), so a sogn-level plan may split a kommune between catchments. (This replaces the
+earlier stand-in of about 1,000 modelled demand points merged to ~590 "postcode-sized" units.)
 
 Unit instance (same :class:`model.catchments.CatchmentInstance` and rules as the national model):
-population = summed ``befolkning_modelleret``; minutes = population-weighted mean of the member points'
-minutes to each akutsygehus (the same embedded-network matrix the kommune model averages); region = the
-kommune's region; each hospital sits in the unit of its own kommune nearest to the hospital site;
-adjacency = Delaunay edges (scipy.spatial) between units in the same kommune or in kommuner adjacent in
-``ds.adjacency`` (land, bridge, ferry), plus, where that leaves a kommune's units disconnected or a
-kommune pair of ``ds.adjacency`` without a unit edge, the shortest straight link that repairs it.
+population = the sogn's ``befolkning`` (scaled to the DST kommune population of the dataset's year);
+minutes = the sogn point's minutes to each akutsygehus (the same embedded-network matrix the kommune model
+averages); region = the kommune's region; each hospital sits in the sogn of its own kommune nearest to the
+hospital site; adjacency = Delaunay edges (scipy.spatial) between sogn points in the same kommune or in
+kommuner adjacent in ``ds.adjacency`` (land, bridge, ferry), plus, where that leaves a kommune's sogne
+disconnected or a kommune pair of ``ds.adjacency`` without a sogn edge, the shortest straight link that
+repairs it. (The sogn polygons are not shipped, so sogn adjacency is approximated from the points.)
 """
 from __future__ import annotations
 
@@ -29,26 +24,6 @@ from scipy.spatial import Delaunay, cKDTree
 from benchmarks.common import Timing, highs_time, table
 
 TIME_LIMIT_UNITS_S = 300.0
-POSTCODE_LIKE_UNITS = 590
-
-
-def _merge_units(xy: np.ndarray, pop: np.ndarray, kode: np.ndarray, target: int) -> np.ndarray:
-    """Greedy merge inside kommuner; returns the representative (kept) point index of every point."""
-    rep = np.arange(len(xy))
-    alive = np.ones(len(xy), bool)
-    upop = pop.astype(float).copy()
-    count = len(xy)
-    while count > target:
-        cand = [i for i in np.flatnonzero(alive) if (alive & (kode == kode[i])).sum() > 1]
-        i = min(cand, key=lambda c: (upop[c], c))
-        same = np.flatnonzero(alive & (kode == kode[i]))
-        same = same[same != i]
-        j = same[np.argmin(np.hypot(*(xy[same] - xy[i]).T))]
-        upop[j] += upop[i]
-        alive[i] = False
-        rep[rep == i] = j
-        count -= 1
-    return rep
 
 
 def _closest_pair(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
@@ -91,21 +66,18 @@ def unit_edges(xy: np.ndarray, kode: np.ndarray, adjacency: nx.Graph) -> list[tu
     return sorted(edges)
 
 
-def unit_instance(ds, units: str = "points"):
-    """The unit-level CatchmentInstance (``units``: ``"points"`` or ``"postcode-like"``)."""
+def unit_instance(ds):
+    """The sogn-level CatchmentInstance (one unit per sogn)."""
     from sundhed.model.catchments import CatchmentInstance
     from sundhed.model.national import catchment_instance
 
     kinst = catchment_instance(ds)
     dem = ds.demand
     xy = np.c_[dem.geometry.x.to_numpy(), dem.geometry.y.to_numpy()]
-    pop = dem["befolkning_modelleret"].to_numpy(float)
+    pop = dem["befolkning"].to_numpy(float)
     kode = dem["kode"].to_numpy(int)
     minutes = ds.demand_to_hospitals().minutes  # demand points x hospitals (ds.hospitals order)
-    if units == "points":
-        rep = np.arange(len(xy))
-    else:
-        rep = _merge_units(xy, pop, kode, POSTCODE_LIKE_UNITS)
+    rep = np.arange(len(xy))
     keep = np.unique(rep)
     pos = {int(r): u for u, r in enumerate(keep)}
     uid = np.array([pos[int(r)] for r in rep])
@@ -158,10 +130,9 @@ def run(quick: bool = False, log=print) -> tuple[str, list[dict]]:
 
     ds = load_dataset()
     cases = [("kommuner (national model)", catchment_instance(ds), 600.0)]
-    for units, label in (("postcode-like", f"~{POSTCODE_LIKE_UNITS} merged demand points (stand-in)"),
-                         ("points", f"{len(ds.demand):,} demand points (stand-in)")):
+    for label in (f"{len(ds.demand):,} sogne",):
         t0 = time.perf_counter()
-        inst = unit_instance(ds, units)
+        inst = unit_instance(ds)
         log(f"  catchments: built {label} instance in {time.perf_counter() - t0:.1f} s "
             f"({len(inst.kommuner)} units, {len(inst.edges)} edges)")
         cases.append((label, inst, TIME_LIMIT_UNITS_S))
@@ -178,6 +149,7 @@ def run(quick: bool = False, log=print) -> tuple[str, list[dict]]:
     notes = ["Default rules (region rule, soft band 200,000-400,000 with the three exceptions), objective "
              "travel + 0.01 x band (the `sundhed solve` default), relative MIP gap 1e-6. Unit-level rows use a "
              f"time limit of {TIME_LIMIT_UNITS_S:.0f} s: 'maxTimeLimit' = not proven optimal, gap as reported by "
-             "HiGHS. **The unit rows are a stand-in for postcodes** (no postcode data in the repository): "
-             "see benchmarks/catchment_units.py."]
+             "HiGHS. Sogn units: the 2,141 sogne of the demand data (DST 2021 via dagir), population of 1 Jan "
+             f"{ds.population_year}; sogn adjacency approximated by Delaunay edges between the sogn points "
+             "(see benchmarks/catchment_units.py)."]
     return table("Catchment model: time to proven optimum, kommune vs finer units", headers, rows, notes), recs

@@ -6,7 +6,7 @@
     python benchmarks/run.py --markdown out.md --json out.json
 
 Sections (``--only`` names): ``spopt`` (this project vs spopt on LSCP / MCLP / p-median),
-``catchments`` (national model and the finer-unit stand-in), ``traveltimes`` (scipy vs networkx),
+``catchments`` (national model and the 2,141 sogne as units), ``traveltimes`` (scipy vs networkx),
 ``sweep`` (100 scenarios, 1 vs 2 processes), ``overhead`` (Pyomo build / hand-over / HiGHS, faster paths).
 See benchmarks/RESULTS.md for the measured figures and what they mean.
 """
