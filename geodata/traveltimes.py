@@ -305,7 +305,7 @@ def travel_times(source: TravelTimeSource, origins: pd.DataFrame, destinations: 
     if cache_dir is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, o=np.array(tm.origin_ids), d=np.array(tm.destination_ids),
-                            m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source), k=tm.km, kn=tm.km_no_ferry)
+        np.savez(tmp, o=np.array(tm.origin_ids), d=np.array(tm.destination_ids),
+                 m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source), k=tm.km, kn=tm.km_no_ferry)
         os.replace(tmp, path)
     return tm
