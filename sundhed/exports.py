@@ -63,7 +63,7 @@ HEADERS = {
     "houses_kommuner": {
         "kommune": "Kommunekode",
         "kommune_navn": "Kommune",
-        "weight": "Modelleret befolkning",
+        "weight": "Befolkning (sogne)",
         "covered_before": "Dækket før (indb.)",
         "covered_after": "Dækket efter (indb.)",
         "share_before": "Andel dækket før",
@@ -76,7 +76,7 @@ HEADERS = {
     },
     "houses_catchments": {
         "catchment": "Sundhedsfællesskab",
-        "weight": "Modelleret befolkning",
+        "weight": "Befolkning (sogne)",
         "covered_before": "Dækket før (indb.)",
         "covered_after": "Dækket efter (indb.)",
         "share_before": "Andel dækket før",
@@ -113,7 +113,7 @@ SHEETS = [
 
 
 def _ems_header(col: str) -> str:
-    """``before_15`` -> ``Andel inden for 15 min før``; ``demand`` -> ``Modelleret befolkning``."""
+    """``before_15`` -> ``Andel inden for 15 min før``; ``demand`` -> ``Befolkning (sogne)``."""
     if col == "region":
         return "Region"
     if col == "catchment":
