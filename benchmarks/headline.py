@@ -46,7 +46,7 @@ def figures(name: str) -> dict:
                    state_spend_mio_kr=round(p.state_spend_mio_kr, 1), houses_status=m["houses_status"])
     if run.ems is not None:
         out.update(share_before=round(100 * m["share_before"], 1), share_after=round(100 * m["share_after"], 1),
-                   new_units=m["new_units"], existing_sites=len(run.ems_instance.existing),
+                   new_units=m["new_units"], existing_sites=len(run.instances["akutbiler"].existing),
                    regions_after={k[len("share_after_"):]: round(100 * v, 1) for k, v in m.items()
                                   if k.startswith("share_after_")})
         rep = run.ems.region_report.set_index("region")

@@ -46,37 +46,33 @@ _CHILD = textwrap.dedent("""
         return r
     from sundhed.geodata.dataset import build_dataset
     from sundhed.config import Config
-    from sundhed import scenario as sc
+    from sundhed.scenario import run_scenario   # the `sundhed solve` path, present in every tree compared
     ds = clock("dataset", build_dataset)
     out["demand_points"] = len(ds.demand)
     clock("matrix", lambda: ds.demand_to_hospitals(cache_dir=os.environ["SUNDHED_CACHE"]))
-    cfg = Config.model_validate({"model": "catchments"})
-    def catch():
-        inst, rules = sc.catchment_setup(cfg, ds)
-        r = sc.solve_config(cfg, inst, rules)
-        out["catchments_result"] = {"mean_minutes": round(r.score.mean_minutes, 3), "status": r.final_stats.status}
-    clock("catchments", catch)
-    cfg = Config.model_validate({"model": "houses", "houses": {"capacity": False}})
-    def houses():
-        inst, _ = sc.house_setup(cfg, ds)
-        p = sc.solve_house_config(cfg, inst)
-        out["houses_result"] = {"n_demand": inst.n_demand, "n_sites": inst.n_sites,
-                                "coverage_after": round(p.covered_after / p.total_weight, 4)}
-    clock("houses", houses)
-    cfg = Config.model_validate({"model": "akutbiler"})
-    def ems():
-        inst, _, _ = sc.ems_config_setup(cfg, ds)
-        e = sc.solve_ems_config(cfg, inst)
-        out["akutbiler_result"] = {"n_demand": inst.n_demand, "n_stations": inst.n_stations,
-                                   "share_after": round(e.covered_after / e.total_demand, 4)}
-    clock("akutbiler", ems)
+    CFG = {"catchments": {"model": "catchments"}, "houses": {"model": "houses", "houses": {"capacity": False}},
+           "akutbiler": {"model": "akutbiler"}}
+    def instance(run, name):
+        inst = getattr(run, "instances", {}).get(name)
+        return inst if inst is not None else getattr(run, {"houses": "house_instance", "akutbiler": "ems_instance"}[name])
+    def step(name):
+        run = run_scenario(Config.model_validate(CFG[name]), ds=ds)
+        m = run.metrics()
+        if name == "catchments":
+            out["catchments_result"] = {"mean_minutes": round(m["mean_minutes"], 3), "status": m["status"]}
+        elif name == "houses":
+            i = instance(run, name)
+            out["houses_result"] = {"n_demand": i.n_demand, "n_sites": i.n_sites,
+                                    "coverage_after": round(m["coverage_after"], 4)}
+        else:
+            i = instance(run, name)
+            out["akutbiler_result"] = {"n_demand": i.n_demand, "n_stations": i.n_stations,
+                                       "share_after": round(m["share_after"], 4)}
+    for name in CFG:
+        clock(name, lambda: step(name))
     # the same three again: travel matrices now come from the disk cache (a re-run, a sweep scenario)
-    cfg = Config.model_validate({"model": "catchments"})
-    clock("catchments_warm", catch)
-    cfg = Config.model_validate({"model": "houses", "houses": {"capacity": False}})
-    clock("houses_warm", houses)
-    cfg = Config.model_validate({"model": "akutbiler"})
-    clock("akutbiler_warm", ems)
+    for name in CFG:
+        clock(name + "_warm", lambda: step(name))
     print(json.dumps(out))
 """)
 
