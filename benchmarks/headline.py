@@ -41,7 +41,8 @@ def figures(name: str) -> dict:
     if run.houses is not None:
         p = run.houses
         new = p.new_sites
-        out.update(coverage_before=round(100 * m["coverage_before"], 1), coverage_after=round(100 * m["coverage_after"], 1),
+        out.update(coverage_before=round(100 * m["coverage_before"], 1),
+                   coverage_after=round(100 * m["coverage_after"], 1),
                    new_houses=len(new), by_type={str(k): int(v) for k, v in new["type"].value_counts().items()},
                    state_spend_mio_kr=round(p.state_spend_mio_kr, 1), houses_status=m["houses_status"])
     if run.ems is not None:

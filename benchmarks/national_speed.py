@@ -54,7 +54,8 @@ _CHILD = textwrap.dedent("""
            "akutbiler": {"model": "akutbiler"}}
     def instance(run, name):
         inst = getattr(run, "instances", {}).get(name)
-        return inst if inst is not None else getattr(run, {"houses": "house_instance", "akutbiler": "ems_instance"}[name])
+        old = {"houses": "house_instance", "akutbiler": "ems_instance"}[name]  # before the Plan refactor
+        return inst if inst is not None else getattr(run, old)
     def step(name):
         run = run_scenario(Config.model_validate(CFG[name]), ds=ds)
         m = run.metrics()

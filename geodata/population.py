@@ -1,6 +1,8 @@
 """Population per kommune (Statistics Denmark: 2020 as republished by Statens Serum Institut, 2021 via dagir)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from sundhed.geodata.errors import DataError
@@ -77,7 +79,7 @@ def load_population_2021(path=POP_2021_FILE) -> pd.DataFrame:
     return out.sort_values("kode").reset_index(drop=True)
 
 
-def load_population(year: int) -> tuple[pd.DataFrame, object]:
+def load_population(year: int) -> tuple[pd.DataFrame, Path]:
     """``(frame with kode, navn, befolkning_<year>, file)`` for a shipped population year (see DST_TOTALS)."""
     if year == 2020:
         return load_population_2020(), POP_2020_FILE

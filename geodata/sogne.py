@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.ops import nearest_points
 
 from sundhed.geodata.errors import DataError
 from sundhed.geodata.io import data_path, numeric_column, read_csv_checked
@@ -82,7 +83,7 @@ def load_sogne(kommuner: gpd.GeoDataFrame, path: str | Path = SOGNE_FILE) -> gpd
     lon, lat = geom.x.to_numpy(), geom.y.to_numpy()
     out = ~((DK_LAT[0] <= lat) & (lat <= DK_LAT[1]) & (DK_LON[0] <= lon) & (lon <= DK_LON[1]))
     if out.any():
-        i = int(out.nonzero()[0][0])
+        i = int(np.flatnonzero(out)[0])
         raise DataError(path, f"sogn {df['sognekode'].iloc[i]} point ({lat[i]:.5f}, {lon[i]:.5f}) is outside "
                               "Denmark", row=i + 1)
     gdf = gpd.GeoDataFrame(df, geometry=geom.to_crs(CRS_METRIC).values, crs=CRS_METRIC)
@@ -106,8 +107,8 @@ def _assign_kommune(gdf: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame, path: Pat
         if d > SNAP_MAX_M:
             lonlat = gpd.GeoSeries([pt], crs=CRS_METRIC).to_crs(CRS_MAP).iloc[0]
             raise DataError(path, f"sogn {gdf['sognekode'].iloc[i]} point ({lonlat.y:.5f}, {lonlat.x:.5f}) is "
-                                  f"outside Denmark: {d / 1000:.1f} km from the nearest kommune", row=i + 1)
-        edge = shapely.ops.nearest_points(poly.boundary, pt)[0]
+                                  f"outside Denmark: {d / 1000:.1f} km from the nearest kommune", row=int(i) + 1)
+        edge = nearest_points(poly.boundary, pt)[0]
         vec = np.array([edge.x - pt.x, edge.y - pt.y])
         inside = shapely.Point(*(np.array([edge.x, edge.y]) + vec / max(np.hypot(*vec), 1e-9) * SNAP_INSET_M))
         if not poly.contains(inside):

@@ -117,8 +117,8 @@ def with_table_b1_population(per_catchment: pd.DataFrame, baseline_table: pd.Dat
     pos = out.columns.get_loc(col)
     out.insert(pos, "befolkning_2018_tabel_b1", out["catchment"].map(b1).astype("Int64"))
     out.insert(pos + 2, "forskel", out[col] - out["befolkning_2018_tabel_b1"])
-    total = {c: "" for c in out.columns}
+    total: dict[str, object] = {c: "" for c in out.columns}
     total.update({"catchment": "I alt", "kommuner": int(out["kommuner"].sum()),
                   "befolkning_2018_tabel_b1": int(b1.sum()), col: int(out[col].sum())})
-    total["forskel"] = total[col] - total["befolkning_2018_tabel_b1"]
+    total["forskel"] = int(out[col].sum()) - int(b1.sum())
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)

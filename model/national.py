@@ -15,8 +15,8 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
                        source: TravelTimeSource | None = None,
                        cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> CatchmentInstance:
     """The 98-kommune instance: DST population on 1 January of ``ds.population_year``, population-weighted
-    minutes from the demand points (sogne) of each kommune to each akutsygehus, adjacency over land, bridges and ferries, Table B.1
-    as baseline.
+    minutes from the demand points (sogne) of each kommune to each akutsygehus, adjacency over land, bridges
+    and ferries, Table B.1 as baseline.
 
     ``close``: hospital short names to remove. Their kommuner keep Table B.1 as baseline (so they count as
     moved: they must join another catchment; the ``moves`` objective sees them as a constant).
