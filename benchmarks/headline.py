@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ("default.toml", "houses_nocap", "houses.toml", "kl_2019.toml", "kl_2023.toml", "akutbiler.toml")
 
 
+def _instance(run, name: str):
+    """The model instance a run solved (steps store ``(instance, candidate frame)`` for houses / akutbiler)."""
+    inst = run.instances[name]
+    return inst[0] if isinstance(inst, tuple) else inst
+
+
 def figures(name: str) -> dict:
     """Headline metrics of one shipped config (``houses_nocap`` = houses.toml with capacity = false)."""
     from sundhed.config import Config, load_config
@@ -47,7 +53,7 @@ def figures(name: str) -> dict:
                    state_spend_mio_kr=round(p.state_spend_mio_kr, 1), houses_status=m["houses_status"])
     if run.ems is not None:
         out.update(share_before=round(100 * m["share_before"], 1), share_after=round(100 * m["share_after"], 1),
-                   new_units=m["new_units"], existing_sites=len(run.instances["akutbiler"].existing),
+                   new_units=m["new_units"], existing_sites=len(_instance(run, "akutbiler").existing),
                    regions_after={k[len("share_after_"):]: round(100 * v, 1) for k, v in m.items()
                                   if k.startswith("share_after_")})
         rep = run.ems.region_report.set_index("region")

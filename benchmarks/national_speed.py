@@ -55,7 +55,8 @@ _CHILD = textwrap.dedent("""
     def instance(run, name):
         inst = getattr(run, "instances", {}).get(name)
         old = {"houses": "house_instance", "akutbiler": "ems_instance"}[name]  # before the Plan refactor
-        return inst if inst is not None else getattr(run, old)
+        inst = inst if inst is not None else getattr(run, old)
+        return inst[0] if isinstance(inst, tuple) else inst  # some trees store (instance, sites)
     def step(name):
         run = run_scenario(Config.model_validate(CFG[name]), ds=ds)
         m = run.metrics()
@@ -78,13 +79,18 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-def _shim_for(tree: Path, shim: Path) -> None:
-    """A folder holding ``sundhed/`` (copied) whose subpackages link to ``tree``'s top-level folders."""
+def _shim_for(tree: Path, shim: Path) -> Path:
+    """The folder to put first on ``sys.path`` so that ``import sundhed`` imports ``tree``: the tree itself when
+    its ``sundhed/`` already links the subpackages (newer trees), else a shim holding a copy of ``sundhed/``
+    whose subpackages link to ``tree``'s top-level folders."""
+    if all((tree / "sundhed" / sub).is_dir() for sub in SUBPACKAGES):
+        return tree
     pkg = shim / "sundhed"
     shim.mkdir(parents=True)
     subprocess.run(["cp", "-r", str(tree / "sundhed"), str(pkg)], check=True)
     for sub in SUBPACKAGES:
         (pkg / sub).symlink_to(tree / sub)
+    return shim
 
 
 def _measure(shim: str, cache: str) -> dict:
@@ -102,11 +108,11 @@ def run(ref: str) -> dict:
         old.mkdir()
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
-        _shim_for(old, tmp / "shim_old")
-        _shim_for(ROOT, tmp / "shim_new")
+        shim_old = _shim_for(old, tmp / "shim_old")
+        shim_new = _shim_for(ROOT, tmp / "shim_new")
         res = {"ref": ref}
-        res["before"] = _measure(str(tmp / "shim_old"), str(tmp / "cache_old"))
-        res["after"] = _measure(str(tmp / "shim_new"), str(tmp / "cache_new"))
+        res["before"] = _measure(str(shim_old), str(tmp / "cache_old"))
+        res["after"] = _measure(str(shim_new), str(tmp / "cache_new"))
     return res
 
 
