@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-THRESHOLDS = (1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 8000)
+THRESHOLDS = (1000, 1500, 2000, 2400, 2500, 3000, 3500, 4000, 5000, 6000, 8000)
 TARGETS = {"Hovedstaden": 0.98, "Nordjylland": 0.89}
 REGIONS = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
 
