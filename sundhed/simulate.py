@@ -154,9 +154,9 @@ def simulate_plan(ds, inst, stations: pd.DataFrame, existing: Sequence[int], new
     a = cfg.akutbiler
     s = cfg.simulation
     pid = ds.demand["punkt_id"].astype(str)
-    pop = dict(zip(pid, ds.demand["befolkning_modelleret"].astype(float)))
+    pop = dict(zip(pid, ds.demand["befolkning"].astype(float)))
     scope_pop = sum(pop[str(i)] for i in inst.demand_ids)
-    national_pop = float(ds.demand["befolkning_modelleret"].sum())
+    national_pop = float(ds.demand["befolkning"].sum())
     p = sim_params(cfg, float(a.T), float(inst.delay_min), scope_pop / national_pop)
     calls = p.calls_per_year
     fi = fleet_inputs(ds, inst, stations, cache_dir)
