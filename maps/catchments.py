@@ -266,7 +266,8 @@ def render_catchment_map(
                 f"<td class='mp-num'>{fmt_int(pop.sum(), lang)}</td><td></td></tr>")
     lo, hi = band
     parts = [f"<style>{HEADLINE_CSS}</style>",
-             title_block(title, T, scenario=scenario, config_hash=config_hash, data_versions=data_versions(ds.population_year))]
+             title_block(title, T, scenario=scenario, config_hash=config_hash,
+                         data_versions=data_versions(ds.population_year))]
     if summary is not None:
         parts.append(headline_html("catchments", summary, lang))
     parts.append(f"<div class='mp-h'>{T['panel']}</div>"
