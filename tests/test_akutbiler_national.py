@@ -51,7 +51,7 @@ def test_instance_shape_and_existing(ds, inst, inst_h):
     assert list(inst.station_ids) == list(st["id"])
     ex = {inst.station_ids[j] for j in inst.existing}
     assert ex == set(fleet) and len(fleet) == len(set(fleet))
-    # the modelled fleet: every hospital, every town >= 2,400 and at least one site in every kommune with a town
+    # the modelled fleet: every hospital, every town >= 2,500 and at least one site in every kommune with a town
     assert {f"H{a}" for a in range(1, 22)} <= ex
     big = ds.towns[ds.towns["geonames_befolkning"] >= MODELLED_FLEET_MIN_TOWN_POP]
     assert {f"T{g}" for g in big["geonameid"]} <= ex
@@ -79,8 +79,8 @@ def test_modelled_fleet_matches_published_regional_shares(inst):
 
 
 def test_fleet_threshold_is_the_calibrated_one(ds, inst):
-    """The 2,400 threshold fits the two published shares better than its neighbours on the sogn demand
-    (benchmarks/fleet_calibration.py prints the whole grid)."""
+    """The 2,500 threshold fits the two published shares at least as well as its neighbours on the sogn demand
+    with the road classes of issue 19 (benchmarks/fleet_calibration.py prints the grid; 2,400 ties)."""
     reach = inst.covers(15.0)
     col = {s: j for j, s in enumerate(inst.station_ids)}
     w, reg = np.asarray(inst.demand_weight, float), np.asarray(inst.demand_region)
@@ -90,8 +90,8 @@ def test_fleet_threshold_is_the_calibrated_one(ds, inst):
         share = {r: w[(reg == r) & cov].sum() / w[reg == r].sum() for r in ("Hovedstaden", "Nordjylland")}
         return (share["Hovedstaden"] - 0.98) ** 2 + (share["Nordjylland"] - 0.89) ** 2
 
-    assert MODELLED_FLEET_MIN_TOWN_POP == 2400
-    assert error(2400) < min(error(2000), error(3000), error(1500))
+    assert MODELLED_FLEET_MIN_TOWN_POP == 2500
+    assert error(2500) <= min(error(2000), error(3000), error(1500), error(2400)) + 1e-12
 
 
 def test_station_list_replaces_the_fleet(ds, cache, tmp_path):
