@@ -134,9 +134,6 @@ class RoadNetwork:
                 coo_matrix((np.maximum(km[first], 1e-9), ij), shape=shape).tocsr())
 
 
-_LAND_CACHE: dict[tuple, list] = {}
-
-
 def land_polygons(kommuner: gpd.GeoDataFrame, tolerance_m: float = LAND_TOLERANCE_M):
     """Landmasses as a list of polygons (EPSG:25832), grown by ``tolerance_m``.
 
