@@ -3,16 +3,29 @@
 Every model in the project is solved through :func:`solve_with_highs`, which returns a
 :class:`SolveStats` with the status, objective, best bound, relative gap and wall time in
 seconds, so every report can state whether a plan is proven optimal.
+
+Progress: a solve that runs longer than ``SolveOptions.progress_after_s`` (5 s) prints one line on stderr at
+least every ``progress_every_s`` (10 s) with the elapsed time, the best plan's objective, the bound and the gap,
+fed by HiGHS's MIP callbacks (:class:`SolveProgress`). ``SolveOptions(progress=False)`` or
+:func:`set_progress` ``(False)`` (the CLI's ``--quiet``) turns it off.
+
+Time limit: a solve that stops at ``time_limit`` with a plan returns it with ``optimal=False`` and the gap
+HiGHS proved (``status`` 'maxTimeLimit'); only a solve without any feasible plan raises :class:`SolverError`.
+Callers that can always name a feasible plan pass it as a MIP start (``start=``), so even a tiny time limit
+returns a plan.
 """
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Callable, Iterable, TextIO
 
-import pyomo.environ as pyo
-from pyomo.contrib.appsi.base import TerminationCondition
-from pyomo.contrib.appsi.solvers import Highs
+if TYPE_CHECKING:  # pyomo is imported lazily: `sundhed solve` should not pay for it before it needs it
+    import pyomo.environ as pyo
 
 
 class SolverError(RuntimeError):
@@ -25,17 +38,29 @@ class SolverError(RuntimeError):
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """HiGHS settings. time_limit in seconds; mip_gap relative (0.0 = prove optimality)."""
+    """HiGHS settings.
+
+    time_limit: seconds; mip_gap: relative (0.0 = prove optimality); threads: HiGHS threads (None = its default);
+    verbose: stream HiGHS's own log to stdout; mip_heuristic_effort: HiGHS's share of effort on primal heuristics
+    (None = HiGHS's default 0.05); progress: print progress lines on stderr for long solves (see the module
+    docstring), after ``progress_after_s`` seconds and then every ``progress_every_s`` seconds; label: names the
+    solve in those lines (e.g. "houses: cheapest plan").
+    """
 
     time_limit: float = 600.0
     mip_gap: float = 1e-6
     threads: int | None = None
     verbose: bool = False
+    mip_heuristic_effort: float | None = None
+    progress: bool = True
+    progress_after_s: float = 5.0
+    progress_every_s: float = 10.0
+    label: str = ""
 
 
 @dataclass(frozen=True)
 class SolveStats:
-    """What the solver reported. objective/bound in the model's own units."""
+    """What the solver reported. objective/bound in the model's own units; optimal = proven within mip_gap."""
 
     status: str
     optimal: bool
@@ -61,11 +86,6 @@ class SolveStats:
                    gap=nan if d.get("gap") is None else float(d["gap"]), runtime_s=float(d.get("runtime_s") or 0.0))
 
 
-_OK = {TerminationCondition.optimal, TerminationCondition.maxTimeLimit,
-       TerminationCondition.maxIterations, TerminationCondition.objectiveLimit,
-       TerminationCondition.interrupted}
-
-
 def _relative_gap(obj: float, bound: float) -> float:
     if obj is None or bound is None or not (math.isfinite(obj) and math.isfinite(bound)):
         return math.inf
@@ -73,6 +93,17 @@ def _relative_gap(obj: float, bound: float) -> float:
 
 
 _scheduler_threads: list[int | None] = [None]  # thread count the process-wide HiGHS scheduler was set up with
+_progress_enabled: list[bool] = [True]  # process-wide switch (the CLI's --quiet)
+
+
+def set_progress(enabled: bool) -> None:
+    """Turn the progress lines of every later solve in this process on or off (``--quiet`` = off)."""
+    _progress_enabled[0] = bool(enabled)
+
+
+def progress_enabled() -> bool:
+    """Whether solves in this process print progress lines (see :func:`set_progress`)."""
+    return _progress_enabled[0]
 
 
 def _match_scheduler(threads: int | None) -> None:
@@ -85,12 +116,143 @@ def _match_scheduler(threads: int | None) -> None:
         _scheduler_threads[0] = threads
 
 
-def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveStats:
+def _fmt(v: float | None) -> str:
+    if v is None or not math.isfinite(v):
+        return "-"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.6g}"
+
+
+class SolveProgress:
+    """Progress lines for one HiGHS run.
+
+    HiGHS's MIP callbacks (interrupt checks, improving solutions, log lines) record the best plan's objective,
+    the bound, the gap and the node count; a ticker thread writes a line when ``after_s`` seconds have passed
+    and then every ``every_s`` seconds, so a long root LP or presolve still reports its elapsed time. Lines go to
+    the stderr the process had when the solve started (Pyomo redirects file descriptors 1 and 2 while HiGHS runs,
+    so the line is written to a duplicate of the descriptor). ``lines`` keeps what was written.
+    """
+
+    def __init__(self, label: str = "", after_s: float = 5.0, every_s: float = 10.0,
+                 stream: TextIO | None = None, clock: Callable[[], float] = time.perf_counter,
+                 t0: float | None = None):
+        self.label = label
+        self.after_s = float(after_s)
+        self.every_s = max(0.05, float(every_s))
+        self._clock = clock
+        self._t0 = clock() if t0 is None else t0
+        self._stream = stream if stream is not None else sys.stderr
+        self._fd: int | None = None
+        if stream is None:
+            try:
+                self._fd = os.dup(self._stream.fileno())
+            except (AttributeError, OSError, ValueError):  # e.g. pytest's capture object: write to it directly
+                self._fd = None
+        self.best = math.nan
+        self.bound = math.nan
+        self.gap = math.inf
+        self.nodes = 0
+        self.lines: list[str] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- HiGHS callback (called from the solver's thread)
+    def on_event(self, e) -> None:
+        d = e.data_out
+        if d is None:
+            return
+        self.best, self.bound, self.gap = float(d.mip_primal_bound), float(d.mip_dual_bound), float(d.mip_gap)
+        self.nodes = int(d.mip_node_count)
+
+    def start(self) -> None:
+        """Start the ticker (before the model is handed over, which can itself take seconds)."""
+        self._thread = threading.Thread(target=self._tick, name="highs-progress", daemon=True)
+        self._thread.start()
+
+    def attach(self, highs) -> None:
+        """Subscribe to the MIP callbacks of ``highs`` (a highspy.Highs)."""
+        for cb in (highs.cbMipInterrupt, highs.cbMipImprovingSolution, highs.cbMipLogging):
+            cb.subscribe(self.on_event)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def detach(self, highs) -> None:
+        self.stop()
+        for cb in (highs.cbMipInterrupt, highs.cbMipImprovingSolution, highs.cbMipLogging):
+            try:
+                cb.unsubscribe(self.on_event)
+            except Exception:  # noqa: BLE001 - never let progress reporting break a solve
+                pass
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    # -- output
+    def elapsed(self) -> float:
+        return self._clock() - self._t0
+
+    def line(self) -> str:
+        """The current progress line."""
+        t = self.elapsed()
+        head = f"highs{(' ' + self.label) if self.label else ''}: {t:.1f} s" if t < 10 else \
+            f"highs{(' ' + self.label) if self.label else ''}: {t:.0f} s"
+        if not math.isfinite(self.best):
+            if math.isfinite(self.bound):
+                return f"{head}, no plan yet, bound {_fmt(self.bound)}"
+            return f"{head}, no plan yet (presolve / root LP)"
+        gap = f"{100 * self.gap:.3f} %" if math.isfinite(self.gap) else "-"
+        return f"{head}, best plan {_fmt(self.best)}, bound {_fmt(self.bound)}, gap {gap}, {self.nodes:,} nodes"
+
+    def write(self, text: str) -> None:
+        self.lines.append(text)
+        data = text + "\n"
+        try:
+            if self._fd is not None:
+                os.write(self._fd, data.encode("utf-8", "replace"))
+            else:
+                self._stream.write(data)
+                self._stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def _tick(self) -> None:
+        next_at = self.after_s
+        while not self._stop.wait(min(0.25, self.every_s / 2)):
+            if self.elapsed() >= next_at:
+                self.write(self.line())
+                next_at = self.elapsed() + self.every_s
+
+    def finish(self, stats: SolveStats) -> None:
+        """A closing line, only when progress lines were written."""
+        if self.lines:
+            proof = "proven optimal" if stats.optimal else f"NOT proven optimal ({stats.status})"
+            gap = f"{100 * stats.gap:.3f} %" if math.isfinite(stats.gap) else "-"
+            self.write(f"highs{(' ' + self.label) if self.label else ''}: done in {stats.runtime_s:.1f} s, "
+                       f"{proof}, objective {_fmt(stats.objective)}, bound {_fmt(stats.bound)}, gap {gap}")
+
+
+def solve_with_highs(model: "pyo.ConcreteModel", options: SolveOptions | None = None, *,
+                     start: Iterable[tuple] | None = None) -> SolveStats:
     """Solve ``model`` with HiGHS and load the solution into its variables.
 
-    Raises :class:`SolverError` with the termination condition when no feasible solution exists
-    (callers turn that into a message naming the binding rule).
+    ``start``: a MIP start, (Pyomo variable, value) pairs, for all or some of the variables (e.g. only the binaries:
+    HiGHS then completes the rest with the integers fixed). HiGHS keeps it as its first incumbent when it is
+    feasible and ignores it otherwise.
+
+    Raises :class:`SolverError` with the termination condition when no feasible solution exists or none was
+    found within the time limit (callers turn that into a message naming the binding rule).
     """
+    import numpy as np
+    from pyomo.contrib.appsi.base import TerminationCondition
+    from pyomo.contrib.appsi.solvers import Highs
+
+    ok = {TerminationCondition.optimal, TerminationCondition.maxTimeLimit,
+          TerminationCondition.maxIterations, TerminationCondition.objectiveLimit,
+          TerminationCondition.interrupted}
     options = options or SolveOptions()
     opt = Highs()
     if not opt.available():
@@ -99,23 +261,64 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
     opt.config.mip_gap = float(options.mip_gap)
     opt.config.stream_solver = bool(options.verbose)
     opt.config.load_solution = False
+    hopts: dict = {}
     if options.threads:
-        opt.highs_options = {"threads": int(options.threads)}
+        hopts["threads"] = int(options.threads)
+    if options.mip_heuristic_effort is not None:
+        hopts["mip_heuristic_effort"] = float(options.mip_heuristic_effort)
+    opt.highs_options = hopts
     _match_scheduler(int(options.threads) if options.threads else None)
     t0 = time.perf_counter()
-    res = opt.solve(model)
+    progress = None
+    if options.progress and progress_enabled():
+        progress = SolveProgress(options.label, options.progress_after_s, options.progress_every_s, t0=t0)
+        progress.start()
+    try:
+        opt.set_instance(model)
+    except BaseException:
+        if progress is not None:
+            progress.stop()
+            progress.close()
+        raise
+    # nothing changes between set_instance and solve(), so skip solve()'s scan for changes
+    for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
+                 "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
+                 "update_vars", "update_params", "update_named_expressions", "update_objective"):
+        setattr(opt.update_config, flag, False)
+    highs = opt._solver_model
+    if start:
+        col = opt._pyomo_var_to_solver_var_map
+        items = [(col[id(v)], float(x)) for v, x in start if id(v) in col and x is not None]
+        if items:
+            idx = np.array([i for i, _ in items], dtype=np.int32)
+            val = np.array([x for _, x in items], dtype=float)
+            highs.setSolution(len(items), idx, val)
+    if progress is not None:
+        progress.attach(highs)
+    try:
+        res = opt.solve(model)
+    finally:
+        if progress is not None:
+            progress.detach(highs)
     runtime = time.perf_counter() - t0
-    tc = res.termination_condition
-    if tc not in _OK or res.best_feasible_objective is None:
-        raise SolverError(f"HiGHS ended with status '{tc.name}' and no feasible solution", tc.name)
-    res.solution_loader.load_vars()
-    obj = float(res.best_feasible_objective)
-    bound = res.best_objective_bound
-    bound = float(bound) if bound is not None else math.nan
-    if tc == TerminationCondition.optimal:
-        # HiGHS proves optimality within mip_gap; report its own bound.
-        gap = _relative_gap(obj, bound) if math.isfinite(bound) else 0.0
-    else:
-        gap = _relative_gap(obj, bound)
-    return SolveStats(status=tc.name, optimal=tc == TerminationCondition.optimal,
-                      objective=obj, bound=bound, gap=gap, runtime_s=runtime)
+    try:
+        tc = res.termination_condition
+        if tc not in ok or res.best_feasible_objective is None:
+            raise SolverError(f"HiGHS ended with status '{tc.name}' and no feasible solution", tc.name)
+        res.solution_loader.load_vars()
+        obj = float(res.best_feasible_objective)
+        bound = res.best_objective_bound
+        bound = float(bound) if bound is not None else math.nan
+        if tc == TerminationCondition.optimal:
+            # HiGHS proves optimality within mip_gap; report its own bound.
+            gap = _relative_gap(obj, bound) if math.isfinite(bound) else 0.0
+        else:
+            gap = _relative_gap(obj, bound)
+        stats = SolveStats(status=tc.name, optimal=tc == TerminationCondition.optimal,
+                           objective=obj, bound=bound, gap=gap, runtime_s=runtime)
+        if progress is not None:
+            progress.finish(stats)
+        return stats
+    finally:
+        if progress is not None:
+            progress.close()

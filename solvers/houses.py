@@ -14,6 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from sundhed.model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
+from sundhed.solvers.house_start import fit_budget
 from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
 from sundhed.solvers.houses_plan import HousePlan, _num  # noqa: F401 (re-exported)
 
@@ -38,37 +39,72 @@ def _val(v) -> float:
     return 0.0 if x is None else float(x)
 
 
+def _start_values(mdl, builds: set[tuple[int, int]]) -> list:
+    """MIP start: build = 1 for ``builds``, 0 for every other (site, type); HiGHS completes the rest."""
+    return [(mdl.build[p], 1.0 if tuple(p) in builds else 0.0) for p in mdl.B]
+
+
+def _current_values(mdl) -> list:
+    """MIP start (variable, value) pairs from the solution loaded into ``mdl`` (binaries rounded)."""
+    out = []
+    for v in mdl.component_data_objects(pyo.Var, active=True):
+        x = v.value
+        if x is not None:
+            out.append((v, float(round(x)) if v.is_binary() else float(x)))
+    return out
+
+
 def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: dict, new_houses: bool = True,
-           cheapest: bool = False):
+           cheapest: bool = False, builds: set[tuple[int, int]] | None = None, label: str = "houses"):
+    """Build and solve one house model. MIP start: ``builds`` when given, otherwise a greedy plan
+    (:func:`solvers.house_start.greedy_builds`), so a time limit always returns a plan."""
+    from sundhed.solvers.house_start import greedy_builds, improve_by_swaps
+
     mdl = build_house_model(inst, objective, new_houses=new_houses, **flags)
     if mdl.nvariables() == 0:  # e.g. the "before" model without capacity: the objective is a constant
         v = float(pyo.value(mdl.obj))
         return mdl, SolveStats(status="optimal", optimal=True, objective=v, bound=v, gap=0.0, runtime_s=0.0)
-    stats = solve_with_highs(mdl, options)
+    if builds is None:
+        builds = greedy_builds(inst, mdl, bool(flags.get("capacity")))
+        if flags.get("capacity") and objective == "coverage":
+            builds = improve_by_swaps(inst, mdl, builds)
+    stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=_start_values(mdl, builds))
     if cheapest and new_houses and len(mdl.B):
-        stats = _cheapest_among_optimal(inst, mdl, objective, stats, options)
+        stats = _cheapest_among_optimal(inst, mdl, objective, stats, options, flags)
     return mdl, stats
 
 
 def _cheapest_among_optimal(inst: HouseInstance, mdl, objective: str, stats: SolveStats,
-                            options: SolveOptions) -> SolveStats:
+                            options: SolveOptions, flags: dict | None = None) -> SolveStats:
     """Second stage: keep the objective at the value just found (within 1e-7, relative) and minimise the state
     spend, so money that buys no more coverage is not spent (a plain coverage optimum may build houses that
-    add nothing). Returns the first stage's stats with both runtimes; if the second stage fails, the first
-    stage's plan stays loaded."""
+    add nothing). Starts from the first stage's plan. Skipped when that plan provably is the cheapest already:
+    with capacities, covering as many inhabitants needs at least :func:`solvers.house_start.capacity_spend_bound`
+    of new capacity, so a plan spending no more is cheapest. Returns the first stage's stats with both runtimes;
+    if the second stage fails, the first stage's plan stays loaded."""
+    from sundhed.solvers.house_start import capacity_spend_bound
+
     tol = 1e-7 * max(1.0, abs(stats.objective))
+    sc = inst.state_cost_matrix()
+    spend = sum(float(sc[j, q]) * _val(mdl.build[(j, q)]) for j, q in mdl.B)
+    if objective == "coverage" and (flags or {}).get("capacity"):
+        lower = capacity_spend_bound(inst, list(mdl.B), stats.objective - tol)
+        if spend <= lower + 1e-6 * max(1.0, lower):
+            return stats
+    start = _current_values(mdl)
     expr = mdl.obj.expr
     mdl.obj.deactivate()
     if _SENSE[objective] > 0:
         mdl.keep_objective = pyo.Constraint(expr=expr >= stats.objective - tol)
     else:
         mdl.keep_objective = pyo.Constraint(expr=expr <= stats.objective + tol)
-    sc = inst.state_cost_matrix()
     mdl.spend_objective = pyo.Objective(expr=pyo.quicksum(float(sc[j, q]) * mdl.build[(j, q)] for j, q in mdl.B),
                                         sense=pyo.minimize)
     try:
-        st2 = solve_with_highs(mdl, options)
+        st2 = solve_with_highs(mdl, dataclasses.replace(options, label="houses: cheapest plan"), start=start)
     except SolverError:
+        for v, x in start:  # keep the first stage's plan loaded
+            v.set_value(x, skip_validation=True)
         return stats
     return dataclasses.replace(stats, runtime_s=stats.runtime_s + st2.runtime_s)
 
@@ -224,7 +260,7 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
     new, open_sites = _open_sites(inst, mdl)
     assign_after = _assignment(inst, mdl, open_sites, capacity)
 
-    mdl0, stats0 = _solve(inst, objective, options, flags, new_houses=False)
+    mdl0, stats0 = _solve(inst, objective, options, flags, new_houses=False, builds=set(), label="houses: before")
     _, open0 = _open_sites(inst, mdl0)
     assign_before = _assignment(inst, mdl0, open0, capacity)
 
@@ -297,8 +333,11 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
             delta = None
         else:
             smaller = dataclasses.replace(inst, budget_mio_kr=inst.budget_mio_kr - delta)
+            load = assign_after[assign_after["site_index"] >= 0].groupby("site_index")["weight"].sum().to_dict()
+            start = fit_budget(inst, {(j, q) for j, q, _ in new}, smaller.budget_mio_kr, load)
             try:
-                _, st2 = _solve(smaller, objective, options, flags)
+                _, st2 = _solve(smaller, objective, options, flags, builds=start,
+                                label=f"houses: marginal re-solve at {smaller.budget_mio_kr:g} mio. kr.")
                 diff = _SENSE[objective] * (stats.objective - st2.objective)
                 if abs(diff) <= 1e-9 * max(1.0, abs(stats.objective)):
                     diff = 0.0  # solver noise
