@@ -44,7 +44,7 @@ class SolveOptions:
     verbose: stream HiGHS's own log to stdout; mip_heuristic_effort: HiGHS's share of effort on primal heuristics
     (None = HiGHS's default 0.05); progress: print progress lines on stderr for long solves (see the module
     docstring), after ``progress_after_s`` seconds and then every ``progress_every_s`` seconds; label: names the
-    solve in those lines (e.g. "houses: cheapest plan").
+    solve in those lines (e.g. "houses: cheapest plan"); extra: further HiGHS options, (name, value) pairs.
     """
 
     time_limit: float = 600.0
@@ -56,6 +56,7 @@ class SolveOptions:
     progress_after_s: float = 5.0
     progress_every_s: float = 10.0
     label: str = ""
+    extra: tuple[tuple[str, object], ...] = ()  # further HiGHS options as (name, value) pairs
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,7 @@ def solve_with_highs(model: "pyo.ConcreteModel", options: SolveOptions | None = 
         hopts["threads"] = int(options.threads)
     if options.mip_heuristic_effort is not None:
         hopts["mip_heuristic_effort"] = float(options.mip_heuristic_effort)
+    hopts.update(dict(options.extra))
     opt.highs_options = hopts
     _match_scheduler(int(options.threads) if options.threads else None)
     t0 = time.perf_counter()

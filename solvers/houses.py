@@ -68,7 +68,16 @@ def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: di
         builds = greedy_builds(inst, mdl, bool(flags.get("capacity")))
         if flags.get("capacity") and objective == "coverage":
             builds = improve_by_swaps(inst, mdl, builds)
-    stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=_start_values(mdl, builds))
+    if objective == "maxmin" and new_houses and not flags.get("capacity") and len(mdl.B):
+        from sundhed.model.houses import MAXMIN_EPSILON
+        from sundhed.solvers.maxmin import solve_maxmin
+
+        stats = solve_maxmin(inst, mdl, options, _start_values(mdl, builds),
+                             eps=float(flags.get("maxmin_epsilon", MAXMIN_EPSILON)))
+        if not stats.optimal:
+            return mdl, stats  # bracketed by bisection: no "cheapest among optimal" stage for an unproven optimum
+    else:
+        stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=_start_values(mdl, builds))
     if cheapest and new_houses and len(mdl.B):
         stats = _cheapest_among_optimal(inst, mdl, objective, stats, options, flags)
     return mdl, stats

@@ -1,0 +1,232 @@
+"""The "maxmin" sundhedshus objective by bisection on the worst catchment's covered share.
+
+HiGHS closes the maxmin model's gap slowly (nationally at 600 mio. kr. the root bound is 0.860 against plans
+of 0.826, and after 120 s 1.7-2.1 % remain), because the objective is one variable, the smallest share. Bisection
+asks an easier question instead: *is there a plan within the money where every catchment's covered share is at
+least t?* (the same model with the worst share fixed at t, stopped at its first plan). A plan found raises the
+lower end to that plan's real worst share; a proof that none exists lowers the upper end to t.
+
+:func:`solve_maxmin` first gives the plain maxmin MIP a short slice of the time (small instances are proven there
+and then), then bisects until the bracket is within ``rel_tol`` (default 0.1 %) of the worst share, then spends
+a short final solve on the secondary term (total coverage) with the worst share held. The returned
+:class:`SolveStats` carry the best plan's objective and the proven bound: ``optimal`` only when the gap is
+within the options' ``mip_gap``; otherwise the gap is what was proven.
+
+Shares are fractions 0..1 of each catchment's weight (inhabitants); times in seconds.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+import pyomo.environ as pyo
+
+from sundhed.model.houses import HouseInstance
+from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
+
+#: default relative width of the final bracket on the worst share (0.1 %)
+MAXMIN_REL_TOL = 1e-3
+
+
+def plan_shares(inst: HouseInstance, open_sites) -> tuple[float, float]:
+    """(worst catchment covered share, total covered share) of a plan without capacities, from the data alone."""
+    cov = inst.covered_by(open_sites)
+    w = inst.demand_weight
+    dc = np.asarray(inst.demand_catchment, dtype=object)
+    worst = 1.0
+    for c in inst.catchments():
+        m = dc == c
+        wc = float(w[m].sum())
+        if wc > 0:
+            worst = min(worst, float(w[m][cov[m]].sum()) / wc)
+    total = float(w[cov].sum()) / float(w.sum()) if w.sum() > 0 else 0.0
+    return worst, total
+
+
+def catchment_spend_floors(inst: HouseInstance, pairs, t: float, time_limit: float = 2.0) -> list[tuple[list, float]]:
+    """For each catchment c: (the (site, type) pairs whose site reaches an uncovered point of c within T, the least
+    state spend in mio. kr. any plan needs on those pairs to cover share ``t`` of c).
+
+    Each floor is the proven dual bound of a small MIP (covering only c, cheapest type per site), so it is a valid
+    lower bound even when that MIP stops at its time limit. They make valid cuts for "every share >= t"."""
+    import highspy
+
+    T = inst.coverage_minutes + 1e-9
+    w = inst.demand_weight
+    dc = np.asarray(inst.demand_catchment, dtype=object)
+    sc = inst.state_cost_matrix()
+    base_cov = inst.covered_by([j for j, _ in inst.existing])
+    cheapest: dict[int, tuple[int, int]] = {}
+    for j, q in pairs:
+        if j not in cheapest or sc[j, q] < sc[cheapest[j]]:
+            cheapest[j] = (j, q)
+    sites = np.array(sorted(cheapest), dtype=int)
+    out = []
+    for c in inst.catchments():
+        m = dc == c
+        wc = float(w[m].sum())
+        if wc <= 0:
+            continue
+        need = t * wc - float(w[m & base_cov].sum())
+        if need <= 1e-9:
+            continue
+        pts = np.nonzero(m & ~base_cov)[0]
+        if not len(sites):
+            out.append(([], math.inf))
+            continue
+        reach = inst.travel_min[np.ix_(pts, sites)] <= T
+        use = reach.any(axis=0)
+        s_c = sites[use]
+        reach = reach[:, use]
+        keep = reach.any(axis=1)
+        pts, reach = pts[keep], reach[keep]
+        if float(w[pts].sum()) < need - 1e-9:
+            out.append(([cheapest[int(j)] for j in s_c], math.inf))
+            continue
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", float(time_limit))
+        h.setOptionValue("mip_rel_gap", 1e-6)
+        h.setOptionValue("threads", 1)
+        ns, npt = len(s_c), len(pts)
+        costs = np.array([sc[cheapest[int(j)]] for j in s_c], dtype=float)
+        h.addVars(ns + npt, np.zeros(ns + npt), np.ones(ns + npt))
+        h.changeColsCost(ns + npt, np.arange(ns + npt, dtype=np.int32), np.concatenate([costs, np.zeros(npt)]))
+        h.changeColsIntegrality(ns, np.arange(ns, dtype=np.int32),
+                                np.array([highspy.HighsVarType.kInteger] * ns))
+        for r in range(npt):  # x_i <= sum of the sites that reach i
+            idx = np.concatenate([[ns + r], np.nonzero(reach[r])[0]]).astype(np.int32)
+            val = np.concatenate([[1.0], -np.ones(len(idx) - 1)])
+            h.addRow(-highspy.kHighsInf, 0.0, len(idx), idx, val)
+        h.addRow(need, highspy.kHighsInf, npt, (ns + np.arange(npt)).astype(np.int32), w[pts].astype(float))
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            floor = math.inf
+        else:
+            info = h.getInfo()
+            floor = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else 0.0
+        out.append(([p for p in pairs if p[0] in set(s_c.tolist())], floor))
+    return out
+
+
+def _builds(mdl) -> set[tuple[int, int]]:
+    return {tuple(p) for p in mdl.B if (mdl.build[p].value or 0.0) > 0.5}
+
+
+def _open(inst: HouseInstance, builds) -> list[int]:
+    return sorted({j for j, _ in inst.existing} | {j for j, _ in builds})
+
+
+def _load(mdl, builds) -> None:
+    for p in mdl.B:
+        mdl.build[p].set_value(1.0 if tuple(p) in builds else 0.0)
+
+
+def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps: float,
+                 rel_tol: float = MAXMIN_REL_TOL, first_slice_s: float | None = None,
+                 log=None) -> SolveStats:
+    """Solve the (uncapacitated) maxmin model ``mdl`` built for ``inst`` (see the module docstring).
+
+    ``start``: MIP start pairs for the first solve; ``eps``: the model's weight of the total covered share. The
+    best plan is left loaded in ``mdl.build`` (and ``mdl.x`` / ``mdl.z`` where the last solve set them).
+    """
+    t_start = time.perf_counter()
+    limit = float(options.time_limit)
+    first = first_slice_s if first_slice_s is not None else min(20.0, 0.15 * limit)
+    tol = max(float(options.mip_gap), rel_tol)
+
+    def left() -> float:
+        return limit - (time.perf_counter() - t_start)
+
+    if first > 0:
+        st = solve_with_highs(mdl, dataclasses.replace(options, time_limit=max(1.0, min(first, left())),
+                                                       label="houses: maxmin"), start=start)
+        if st.optimal or st.gap <= float(options.mip_gap):
+            return dataclasses.replace(st, runtime_s=time.perf_counter() - t_start)
+        best = _builds(mdl)
+        hi = min(1.0, st.bound) if math.isfinite(st.bound) else 1.0
+        first_bound = st.bound if math.isfinite(st.bound) else math.inf
+    else:  # bisection only (tests): from the start plan and the trivial bound 1
+        best = {tuple(v.index()) for v, x in start if x > 0.5}
+        hi, first_bound = 1.0, math.inf
+    lo, lo_total = plan_shares(inst, _open(inst, best))
+    steps = 0
+    unknown_above = None  # lowest t whose feasibility could not be decided in time
+    z_ub = mdl.z.ub
+    obj = mdl.obj
+    obj.deactivate()
+    sc = inst.state_cost_matrix()
+    mdl.bisect_spend = pyo.Objective(expr=pyo.quicksum(float(sc[j, q]) * mdl.build[(j, q)] for j, q in mdl.B),
+                                     sense=pyo.minimize)
+    try:
+        while hi - lo > tol * max(lo, 1e-9) and left() > 2.0:
+            top = hi if unknown_above is None else min(hi, unknown_above)
+            t = 0.5 * (lo + top)
+            if top - lo <= tol * max(lo, 1e-9) * 0.25:
+                break  # only undecided targets remain
+            mdl.z.fix(t)
+            floors = catchment_spend_floors(inst, [tuple(p) for p in mdl.B], t)
+            if any(f > inst.budget_mio_kr + 1e-6 for _, f in floors):
+                hi = t  # one catchment alone needs more than the money
+                steps += 1
+                continue
+            if mdl.find_component("floor_cuts") is not None:
+                mdl.del_component("floor_cuts")
+            mdl.floor_cuts = pyo.ConstraintList()
+            for prs, f in floors:
+                if f > 1e-6 and prs:
+                    mdl.floor_cuts.add(pyo.quicksum(float(sc[p]) * mdl.build[p] for p in prs) >= f - 1e-6)
+            n_left = max(1, math.ceil(math.log2(max(2.0, (hi - lo) / (tol * max(lo, 1e-9))))))
+            slice_s = max(2.0, min(left() - 1.0, left() / (n_left + 1)))
+            steps += 1
+            if log:
+                log(f"maxmin bisection step {steps}: worst share >= {t:.5f}? (bracket {lo:.5f}-{hi:.5f})")
+            try:
+                solve_with_highs(mdl, dataclasses.replace(
+                    options, time_limit=slice_s, mip_gap=1.0, label=f"houses: maxmin share >= {t:.4f}",
+                    extra=tuple(options.extra) + (("mip_max_improving_sols", 1),)))
+            except SolverError as err:
+                if err.status in ("infeasible", "infeasibleOrUnbounded"):
+                    hi = t
+                else:
+                    unknown_above = t if unknown_above is None else min(unknown_above, t)
+                continue
+            plan = _builds(mdl)
+            worst, total = plan_shares(inst, _open(inst, plan))
+            if worst >= lo:
+                best, lo, lo_total = plan, worst, total
+            unknown_above = None if unknown_above is not None and unknown_above <= lo else unknown_above
+    finally:
+        if mdl.find_component("floor_cuts") is not None:
+            mdl.del_component("floor_cuts")
+        mdl.z.unfix()
+        mdl.z.setub(z_ub)
+        mdl.del_component(mdl.bisect_spend)
+        obj.activate()
+    # final: more total coverage with the worst share held at lo (a short solve from the best plan)
+    _load(mdl, best)
+    final_obj = lo + eps * lo_total
+    if left() > 2.0:
+        mdl.z.setlb(lo)
+        try:
+            st2 = solve_with_highs(mdl, dataclasses.replace(options, time_limit=max(1.0, min(0.2 * limit, left())),
+                                                            label="houses: maxmin, total coverage"),
+                                   start=[(mdl.build[p], 1.0 if tuple(p) in best else 0.0) for p in mdl.B])
+            plan = _builds(mdl)
+            worst, total = plan_shares(inst, _open(inst, plan))
+            if worst + eps * total >= final_obj - 1e-12:
+                best, final_obj = plan, worst + eps * total
+        except SolverError:
+            pass
+        finally:
+            mdl.z.setlb(0.0)
+        _load(mdl, best)
+    bound = min(first_bound, hi + eps)
+    gap = max(0.0, bound - final_obj) / max(1e-9, abs(final_obj))
+    optimal = gap <= float(options.mip_gap)
+    status = "optimal" if optimal else ("maxmin bisection" if hi - lo <= tol * max(lo, 1e-9) else "maxTimeLimit")
+    return SolveStats(status=status, optimal=optimal, objective=final_obj, bound=bound, gap=gap,
+                      runtime_s=time.perf_counter() - t_start)
