@@ -147,7 +147,8 @@ def ems_setup(ds: Dataset, *, min_town_pop: float = 1000, existing: str | Sequen
     include = fleet if isinstance(existing, str) else [str(e) for e in existing]
     st = candidate_stations(ds, min_pop, stations, include=include)
     st = st[st["kode"].astype(int).isin(scope)].reset_index(drop=True)
-    fleet = [f for f in fleet if f in set(st["id"])]
+    in_scope_ids = set(st["id"])
+    fleet = [f for f in fleet if f in in_scope_ids]
     ids = st["id"].tolist()
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})

@@ -95,6 +95,13 @@ def _relative_gap(obj: float, bound: float) -> float:
 
 _scheduler_threads: list[int | None] = [None]  # thread count the process-wide HiGHS scheduler was set up with
 _progress_enabled: list[bool] = [True]  # process-wide switch (the CLI's --quiet)
+_default_threads: list[int | None] = [None]  # process-wide HiGHS threads when SolveOptions.threads is None
+
+
+def set_default_threads(threads: int | None) -> None:
+    """HiGHS threads for every later solve in this process whose options leave ``threads`` unset (None = HiGHS's
+    own default). Sweep workers use 1, so two workers on two cores do not fight over them."""
+    _default_threads[0] = int(threads) if threads else None
 
 
 def set_progress(enabled: bool) -> None:
@@ -263,13 +270,14 @@ def solve_with_highs(model: "pyo.ConcreteModel", options: SolveOptions | None = 
     opt.config.stream_solver = bool(options.verbose)
     opt.config.load_solution = False
     hopts: dict = {}
-    if options.threads:
-        hopts["threads"] = int(options.threads)
+    threads = options.threads or _default_threads[0]
+    if threads:
+        hopts["threads"] = int(threads)
     if options.mip_heuristic_effort is not None:
         hopts["mip_heuristic_effort"] = float(options.mip_heuristic_effort)
     hopts.update(dict(options.extra))
     opt.highs_options = hopts
-    _match_scheduler(int(options.threads) if options.threads else None)
+    _match_scheduler(int(threads) if threads else None)
     t0 = time.perf_counter()
     progress = None
     if options.progress and progress_enabled():

@@ -81,7 +81,7 @@ def greedy_builds(inst: HouseInstance, mdl, capacity: bool) -> set[tuple[int, in
     cost = np.array([sc[j, q] for j, q in pairs])
     cap = np.array([cap_k[q] for _, q in pairs])
     site = np.array([j for j, _ in pairs])
-    col = within[:, site]  # (n, P)
+    col = within[:, site].astype(float)  # (n, P), float once: a bool matrix would be cast on every product
     groups = _group_of_pairs(inst, pairs)
     cap_left = list(inst.group_caps_mio_kr.values())
     budget = inst.budget_mio_kr
@@ -118,7 +118,10 @@ def greedy_builds(inst: HouseInstance, mdl, capacity: bool) -> set[tuple[int, in
             take(max(cand, key=lambda a: (g[a] / max(cost[a], 1e-9), -cost[a])))
     while True:
         g = gains()
-        ok = np.array([affordable(a) for a in range(len(pairs))]) & (g > 1e-9)
+        ok = (g > 1e-9) & ~used_site[site] & (cost <= budget + 1e-9)
+        for a in np.flatnonzero(ok):
+            if groups[a] and not affordable(a):
+                ok[a] = False
         if not ok.any():
             break
         ratio = np.where(ok, g / np.maximum(cost, 1e-9), -np.inf)

@@ -141,6 +141,27 @@ def _flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
+def _worker_init(solver_progress: bool, threads: int | None) -> None:
+    """Runs once in every spawned sweep worker, before its first scenario: the imports, the dataset and the
+    solver set-up happen here once, and the worker then serves scenario after scenario with them loaded
+    (``load_dataset`` and the travel-time matrices are cached per process). HiGHS gets ``threads`` threads per
+    worker (1 by default: one worker per core) and prints progress lines only when ``solver_progress``."""
+    from sundhed.solvers.highs import set_default_threads, set_progress
+
+    set_progress(solver_progress)
+    set_default_threads(threads)
+    try:  # warm-up only: a failure here shows up again, recorded, in the scenario that needs it
+        import sundhed.scenario  # noqa: F401
+        import sundhed.solvers.akutbiler  # noqa: F401
+        import sundhed.solvers.houses  # noqa: F401
+        from pyomo.contrib.appsi.solvers import Highs  # noqa: F401
+        from sundhed.geodata.dataset import load_dataset
+
+        load_dataset()
+    except Exception:  # noqa: BLE001
+        pass
+
+
 def _progress(total: int, enabled: bool, desc: str):
     from tqdm.auto import tqdm
     return tqdm(total=total, disable=not enabled or total == 0, desc=desc)
@@ -190,8 +211,14 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             # "spawn", not fork: a forked child inherits HiGHS's task scheduler without its threads and
-            # spins forever in its first solve once the parent has solved anything.
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as ex:
+            # spins forever in its first solve once the parent has solved anything. Each worker loads data once
+            # (_worker_init) and serves many scenarios.
+            from sundhed.solvers.highs import progress_enabled
+
+            per_worker = max(1, (os.cpu_count() or 1) // jobs)
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_worker_init,
+                                     initargs=(bool(progress and progress_enabled()), per_worker)) as ex:
                 futs = {ex.submit(run_one, func, p): h for h, p in todo.items()}
                 for fut in as_completed(futs):
                     h = futs[fut]
@@ -202,8 +229,15 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
                                "error": f"{type(e).__name__}: {e}"}
                     _store(h, rec)
         else:
-            for h, p in todo.items():
-                _store(h, run_one(func, p))
+            from sundhed.solvers.highs import progress_enabled, set_progress
+
+            was = progress_enabled()
+            set_progress(was and progress)
+            try:
+                for h, p in todo.items():
+                    _store(h, run_one(func, p))
+            finally:
+                set_progress(was)
     finally:
         bar.close()
 
