@@ -39,6 +39,10 @@ def cmd_solve(args) -> int:
     from sundhed.scenario import render_maps, run_scenario, write_run
     from sundhed.steps import MapInfo
 
+    if args.quiet:
+        from sundhed.solvers.highs import set_progress
+
+        set_progress(False)
     cfg = load_config(args.config)
     out = Path(args.out or cfg.output.dir)
     print(f"[1/3] scenario '{cfg.scenario}': models {' -> '.join(cfg.models)} (config hash {cfg.hash()}; "
@@ -247,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("config", help="path to a .toml or .yaml config file")
     s.add_argument("--out", help="output folder (default: output.dir of the config)")
     s.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    s.add_argument("--quiet", action="store_true",
+                   help="no solver progress lines on stderr (by default a solve over 5 s reports every 10 s)")
     s.set_defaults(func=cmd_solve)
     e = sub.add_parser("evaluate", help="score a plan: 'baseline' (Table B.1) or a CSV with kode/code + catchment")
     e.add_argument("plan")
@@ -296,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--jobs", type=int, default=1, help="parallel processes on this machine (default 1)")
     w.add_argument("--scheduler", help="Dask scheduler address tcp://host:port, or 'local' for a local cluster")
     w.add_argument("--out", help="output folder (default: out_dir of the sweep file)")
-    w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.add_argument("--quiet", action="store_true", help="no progress bar and no solver progress lines")
     w.add_argument("--lang", choices=["da", "en"], help="report language (default: the base config's output.lang)")
     w.set_defaults(func=cmd_sweep)
     c = sub.add_parser("config", help="documents generated from the config schema")
