@@ -21,8 +21,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:  # pyomo is imported lazily: `sundhed solve` should not pay for it before it needs it
     import pyomo.environ as pyo
@@ -78,7 +79,7 @@ class SolveStats:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SolveStats":
+    def from_dict(cls, d: dict) -> SolveStats:
         """Inverse of :meth:`to_dict` (None read back as NaN)."""
         nan = float("nan")
         return cls(status=str(d["status"]), optimal=bool(d["optimal"]),
@@ -243,7 +244,7 @@ class SolveProgress:
                        f"{proof}, objective {_fmt(stats.objective)}, bound {_fmt(stats.bound)}, gap {gap}")
 
 
-def solve_with_highs(model: "pyo.ConcreteModel", options: SolveOptions | None = None, *,
+def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = None, *,
                      start: Iterable[tuple] | None = None) -> SolveStats:
     """Solve ``model`` with HiGHS and load the solution into its variables.
 

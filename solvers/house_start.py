@@ -13,7 +13,6 @@ Units: weights in inhabitants (capacity in the same unit), money in mio. kr. of 
 from __future__ import annotations
 
 import numpy as np
-
 from sundhed.model.houses import HouseInstance
 
 _TOL = 1e-9
@@ -296,3 +295,17 @@ def improve_by_swaps(inst: HouseInstance, mdl, builds: set[tuple[int, int]], max
                 improved = True
                 break
     return plan
+
+
+def spend_step(inst: HouseInstance, pairs) -> float:
+    """The largest amount (mio. kr.) every (site, type) state cost in ``pairs`` is a whole multiple of (to
+    1e-6 mio. kr.), e.g. 15 for costs of 15 and 60; 0 when there is none. Two plans' spends then differ by at
+    least this much or not at all."""
+    import math as _m
+
+    units = {int(round(float(inst.state_cost_matrix()[j, q]) * 1e6)) for j, q in pairs}
+    units.discard(0)
+    g = 0
+    for u in units:
+        g = _m.gcd(g, u)
+    return g / 1e6

@@ -89,16 +89,19 @@ def _cheapest_among_optimal(inst: HouseInstance, mdl, objective: str, stats: Sol
     spend, so money that buys no more coverage is not spent (a plain coverage optimum may build houses that
     add nothing). Starts from the first stage's plan. Skipped when that plan provably is the cheapest already:
     with capacities, covering as many inhabitants needs at least :func:`solvers.house_start.capacity_spend_bound`
-    of new capacity, so a plan spending no more is cheapest. Returns the first stage's stats with both runtimes;
+    of new capacity, so a plan spending no more — or less than one cost step (:func:`spend_step`) more — is
+    cheapest. Returns the first stage's stats with both runtimes;
     if the second stage fails, the first stage's plan stays loaded."""
-    from sundhed.solvers.house_start import capacity_spend_bound
+    from sundhed.solvers.house_start import capacity_spend_bound, spend_step
 
     tol = 1e-7 * max(1.0, abs(stats.objective))
     sc = inst.state_cost_matrix()
     spend = sum(float(sc[j, q]) * _val(mdl.build[(j, q)]) for j, q in mdl.B)
     if objective == "coverage" and (flags or {}).get("capacity"):
         lower = capacity_spend_bound(inst, list(mdl.B), stats.objective - tol)
-        if spend <= lower + 1e-6 * max(1.0, lower):
+        # a cheaper plan would spend at least one step less (all spends are multiples of the step)
+        step = spend_step(inst, list(mdl.B))
+        if spend - max(step, 0.0) < lower - 1e-9 or spend <= lower + 1e-6 * max(1.0, lower):
             return stats
     start = _current_values(mdl)
     expr = mdl.obj.expr

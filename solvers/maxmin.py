@@ -22,9 +22,13 @@ import time
 
 import numpy as np
 import pyomo.environ as pyo
-
 from sundhed.model.houses import HouseInstance
-from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
+from sundhed.solvers.highs import (
+    SolveOptions,
+    SolverError,
+    SolveStats,
+    solve_with_highs,
+)
 
 #: default relative width of the final bracket on the worst share (0.1 %)
 MAXMIN_REL_TOL = 1e-3
@@ -135,7 +139,7 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
     """
     t_start = time.perf_counter()
     limit = float(options.time_limit)
-    first = first_slice_s if first_slice_s is not None else min(20.0, 0.15 * limit)
+    first = first_slice_s if first_slice_s is not None else min(30.0, 0.25 * limit)
     tol = max(float(options.mip_gap), rel_tol)
 
     def left() -> float:

@@ -18,12 +18,13 @@ import itertools
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["expand", "scenario_hash", "run_sweep", "run_one"]
+__all__ = ["expand", "run_one", "run_sweep", "scenario_hash"]
 
 
 # --------------------------------------------------------------------- spec
@@ -151,10 +152,11 @@ def _worker_init(solver_progress: bool, threads: int | None) -> None:
     set_progress(solver_progress)
     set_default_threads(threads)
     try:  # warm-up only: a failure here shows up again, recorded, in the scenario that needs it
-        import sundhed.scenario  # noqa: F401
-        import sundhed.solvers.akutbiler  # noqa: F401
-        import sundhed.solvers.houses  # noqa: F401
         from pyomo.contrib.appsi.solvers import Highs  # noqa: F401
+
+        import sundhed.scenario
+        import sundhed.solvers.akutbiler
+        import sundhed.solvers.houses  # noqa: F401
         from sundhed.geodata.dataset import load_dataset
 
         load_dataset()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sundhed.model.houses import MAXMIN_EPSILON, build_house_model
 from sundhed.solvers.bruteforce import houses_bruteforce
 from sundhed.solvers.highs import SolveOptions

@@ -1,11 +1,11 @@
 """Solver progress on stderr and time limits that return the best plan, marked not proven (solvers/highs.py)."""
 from __future__ import annotations
 
+import io
 import math
 import re
 
 import pytest
-
 from sundhed.model.houses import build_house_model
 from sundhed.solvers import highs
 from sundhed.solvers.highs import SolveOptions, SolveProgress, solve_with_highs
@@ -26,10 +26,10 @@ class _Event:
 
 def test_progress_line_has_elapsed_best_bound_gap():
     clock = iter([0.0, 12.0, 12.0])
-    p = SolveProgress("houses", stream=open("/dev/null", "w"), clock=lambda: next(clock))
+    p = SolveProgress("houses", stream=io.StringIO(), clock=lambda: next(clock))
     p.on_event(_Event(5_541_769.0, 5_551_229.0, 0.0017, 306))
     assert p.line() == "highs houses: 12 s, best plan 5,541,769, bound 5,551,229, gap 0.170 %, 306 nodes"
-    p2 = SolveProgress(stream=open("/dev/null", "w"), clock=lambda: 3.0, t0=0.0)
+    p2 = SolveProgress(stream=io.StringIO(), clock=lambda: 3.0, t0=0.0)
     assert p2.line() == "highs: 3.0 s, no plan yet (presolve / root LP)"
 
 
