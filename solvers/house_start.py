@@ -119,7 +119,7 @@ def greedy_builds(inst: HouseInstance, mdl, capacity: bool) -> set[tuple[int, in
         g = gains()
         ok = (g > 1e-9) & ~used_site[site] & (cost <= budget + 1e-9)
         for a in np.flatnonzero(ok):
-            if groups[a] and not affordable(a):
+            if groups[a] and not affordable(int(a)):
                 ok[a] = False
         if not ok.any():
             break

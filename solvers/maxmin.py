@@ -67,7 +67,7 @@ def catchment_spend_floors(inst: HouseInstance, pairs, t: float, time_limit: flo
         if j not in cheapest or sc[j, q] < sc[cheapest[j]]:
             cheapest[j] = (j, q)
     sites = np.array(sorted(cheapest), dtype=int)
-    out = []
+    out: list[tuple[list, float]] = []
     for c in inst.catchments():
         m = dc == c
         wc = float(w[m].sum())
@@ -216,7 +216,7 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
     if left() > 2.0:
         mdl.z.setlb(lo)
         try:
-            st2 = solve_with_highs(mdl, dataclasses.replace(options, time_limit=max(1.0, min(0.2 * limit, left())),
+            solve_with_highs(mdl, dataclasses.replace(options, time_limit=max(1.0, min(0.2 * limit, left())),
                                                             label="houses: maxmin, total coverage"),
                                    start=[(mdl.build[p], 1.0 if tuple(p) in best else 0.0) for p in mdl.B])
             plan = _builds(mdl)
