@@ -162,7 +162,7 @@ print("FIRST", seen[0][0], seen[0][1])
 """
     with tempfile.TemporaryDirectory() as d:
         cfg = Path(d) / "small.toml"
-        cfg.write_text('model = "houses"\nregions = ["Region Nordjylland"]\n[houses]\nbudget_mio_kr = 300\n'
+        cfg.write_text('model = "houses"\nregions = ["Nordjylland"]\n[houses]\nbudget_mio_kr = 300\n'
                        '[output]\nmap = false\n', encoding="utf-8")
         res = []
         for _ in range(2):  # second run: warm disk cache for the travel times
