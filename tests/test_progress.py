@@ -99,7 +99,8 @@ def test_national_progress_lines_show_best_plan_bound_and_gap(ds, capsys):
 
     inst = house_instance(ds)
     mdl = build_house_model(inst, "coverage", capacity=True)
-    start = [(mdl.build[p], 1.0 if tuple(p) in greedy_builds(inst, mdl, True) else 0.0) for p in mdl.B]
+    builds = greedy_builds(inst, mdl, True)
+    start = [(mdl.build[p], 1.0 if tuple(p) in builds else 0.0) for p in mdl.B]
     st = solve_with_highs(mdl, SolveOptions(time_limit=20.0, progress_after_s=0.0, progress_every_s=1.0,
                                             label="national"), start=start)
     err = capsys.readouterr().err.splitlines()
