@@ -142,6 +142,12 @@ def run_checks(ds: Dataset, travel: bool = True, facts: dict | None = None) -> t
     b = load_bases()
     check(b["kode"].isin(k["kode"]).all(), f"{len(b)} geocoded (base, town) rows, each in a kommune")
 
+    lines.append("Plausibility (published totals, provenance counts, coverage)")
+    from sundhed.geodata.plausibility import plausibility_checks
+
+    for ok, text in plausibility_checks(ds):
+        check(ok, text)
+
     if travel:
         lines.append("Travel times (embedded network)")
         tm = ds.demand_to_hospitals()
@@ -175,3 +181,15 @@ def report(ds: Dataset, travel: bool = True) -> str:
     if fails:
         raise CheckFailed(text + "\n\n" + f"{len(fails)} check(s) failed:\n" + "\n".join(f"  - {f}" for f in fails))
     return text + "\n\nAll data checks passed."
+
+
+def validate(ds: Dataset) -> None:
+    """The checks of ``sundhed data check`` (without travel times), run on every load of the data:
+    raises DataError (one line, listing the failed checks) so nothing is solved on implausible data."""
+    from sundhed.geodata.errors import DataError
+    from sundhed.geodata.io import DATA_DIR
+
+    _, fails = run_checks(ds, travel=False)
+    if fails:
+        shown = "; ".join(fails[:3]) + (f"; and {len(fails) - 3} more" if len(fails) > 3 else "")
+        raise DataError(DATA_DIR, f"{len(fails)} data check(s) failed (see `sundhed data check`): {shown}")

@@ -154,5 +154,10 @@ def build_dataset(hospital_sites: str = "current", population_year: int = DEFAUL
 
 @functools.lru_cache(maxsize=4)
 def load_dataset(hospital_sites: str = "current", population_year: int = DEFAULT_POPULATION_YEAR) -> Dataset:
-    """The national dataset, loaded once per process (about 2 s)."""
-    return build_dataset(hospital_sites, population_year)
+    """The national dataset, loaded once per process (about 2 s) and checked with the same checks as
+    ``sundhed data check`` (:func:`sundhed.geodata.check.validate`): implausible data raise DataError."""
+    from sundhed.geodata.check import validate
+
+    ds = build_dataset(hospital_sites, population_year)
+    validate(ds)
+    return ds

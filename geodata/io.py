@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -10,7 +11,8 @@ import pandas as pd
 
 from sundhed.geodata.errors import DataError
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+#: The shipped data folder; ``$SUNDHED_DATA_DIR`` points the loaders at a copy (tests of damaged data).
+DATA_DIR = Path(os.environ.get("SUNDHED_DATA_DIR") or Path(__file__).resolve().parent / "data")
 
 
 def data_path(*parts: str) -> Path:

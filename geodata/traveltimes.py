@@ -15,6 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
+import tempfile
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,10 +162,21 @@ class EmbeddedNetworkSource(TravelTimeSource):
         self.ferry_wait_min = network.FERRY_WAIT_MIN if ferry_wait_min is None else float(ferry_wait_min)
 
     def fingerprint(self) -> str:
-        from sundhed.geodata import network, roadclass
+        """Changes with any shipped data file (road edges and nodes, links, ferries, supplements, motorways,
+        towns, boundaries: the data version), the network code, and the tables this source was given."""
+        from sundhed.geodata import hashing, network, roadclass
+
+        def frame_hash(df) -> str:
+            cols = [c for c in df.columns if c != "geometry"]
+            h = hashlib.sha256(pd.util.hash_pandas_object(df[cols].astype(str), index=False).to_numpy().tobytes())
+            if "geometry" in df:
+                h.update(b"".join(g.wkb for g in df.geometry))
+            return h.hexdigest()[:16]
 
         blob = json.dumps({
-            "v": 5, "code": _NETWORK_CODE_HASH, "motorways": _file_hash(roadclass.MOTORWAYS_FILE),
+            "v": 6, "code": _NETWORK_CODE_HASH, "motorways": _file_hash(roadclass.MOTORWAYS_FILE),
+            "data": hashing.data_version(), "code_files": hashing.source_hash(network, sys.modules[__name__]),
+            "frames": [frame_hash(self.towns), frame_hash(self.fixed_links), frame_hash(self.ferries)],
             "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
             "k": network.LOCAL_K, "max": network.LOCAL_MAX_KM, "bay": network.AROUND_BAY_DETOUR,
             "urban": [network.URBAN_MIN_POP, network.URBAN_BASE_KM, network.URBAN_PER_SQRT_KINH],
@@ -285,27 +299,89 @@ def cache_key(source: TravelTimeSource, origins: pd.DataFrame, destinations: pd.
     return h.hexdigest()[:24]
 
 
+class CacheEntryInvalid(ValueError):
+    """A cached matrix failed its checks (shape, ids, values or checksum)."""
+
+
+def _checksum(o, d, m, n) -> str:
+    h = hashlib.sha256()
+    for a in (np.asarray(o).astype(str), np.asarray(d).astype(str)):
+        h.update("\0".join(a.tolist()).encode() + b"\1")
+    for a in (m, n):
+        a = np.ascontiguousarray(a, dtype=np.float64)
+        h.update(str(a.shape).encode() + a.tobytes())
+    return h.hexdigest()
+
+
+def _read_entry(path: Path, origins: pd.DataFrame, destinations: pd.DataFrame) -> TravelMatrix:
+    """Load a cache entry and check it fully: ids equal the request, both matrices have the request's
+    shape, no NaN or negative minutes, ``minutes <= minutes_no_ferry``, and the stored sha256 checksum."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            o, d, m, n, s = z["o"], z["d"], z["m"], z["n"], str(z["s"])
+            k, kn = z["k"], z["kn"]
+            checksum = str(z["c"]) if "c" in z.files else None
+    except Exception as exc:
+        raise CacheEntryInvalid(f"unreadable ({type(exc).__name__})") from None
+    shape = (len(origins), len(destinations))
+    if checksum is None:
+        raise CacheEntryInvalid("no checksum (older cache format)")
+    if tuple(o.tolist()) != tuple(origins["id"]) or tuple(d.tolist()) != tuple(destinations["id"]):
+        raise CacheEntryInvalid("point ids differ from the request")
+    if m.shape != shape or n.shape != shape:
+        raise CacheEntryInvalid(f"shape {m.shape}/{n.shape}, expected {shape}")
+    if m.dtype.kind != "f" or n.dtype.kind != "f":
+        raise CacheEntryInvalid("minutes are not floating-point numbers")
+    if np.isnan(m).any() or np.isnan(n).any() or (m < 0).any() or (n < 0).any():
+        raise CacheEntryInvalid("NaN or negative minutes")
+    if (m > n + 1e-6).any():
+        raise CacheEntryInvalid("a ferry-free time is shorter than the fastest time")
+    if _checksum(o, d, m, n) != checksum:
+        raise CacheEntryInvalid("checksum mismatch (altered values)")
+    if k.shape != shape or kn.shape != shape:
+        raise CacheEntryInvalid(f"km shape {k.shape}/{kn.shape}, expected {shape}")
+    return TravelMatrix(tuple(o.tolist()), tuple(d.tolist()), m, n, s, k, kn)
+
+
+def _write_entry(path: Path, tm: TravelMatrix) -> None:
+    """Write a cache entry atomically: a uniquely named temporary file in the cache folder, then
+    ``os.replace`` (two processes filling one cold cache never share a temporary file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            o, d = np.array(tm.origin_ids), np.array(tm.destination_ids)
+            np.savez(f, o=o, d=d, m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source),
+                     k=tm.km, kn=tm.km_no_ferry,
+                     c=np.array(_checksum(o, d, tm.minutes, tm.minutes_no_ferry)))
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
 def travel_times(source: TravelTimeSource, origins: pd.DataFrame, destinations: pd.DataFrame,
                  cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> TravelMatrix:
     """Compute (or load from the cache) the matrix origins × destinations in minutes.
 
     ``cache_dir=None`` disables caching. A cache file is an ``.npz`` named by the hash of the
-    source fingerprint and the exact point ids and coordinates, so changed inputs never hit a stale
-    matrix.
+    source fingerprint (for the embedded network: the content hash of every shipped data file and of the
+    network code) and the exact point ids and coordinates, so changed inputs never hit a stale matrix.
+    Every entry is checked on read (ids, shape, values, sha256 checksum); a bad entry is recomputed and
+    replaced, with one warning line.
     """
     if cache_dir is not None:
         path = Path(cache_dir) / f"tt-{cache_key(source, origins, destinations)}.npz"
         if path.exists():
             try:
-                z = np.load(path, allow_pickle=False)
-                return TravelMatrix(tuple(z["o"]), tuple(z["d"]), z["m"], z["n"], str(z["s"]), z["k"], z["kn"])
-            except Exception:
-                path.unlink(missing_ok=True)  # a corrupt cache entry is recomputed
+                return _read_entry(path, origins, destinations)
+            except CacheEntryInvalid as exc:
+                warnings.warn(f"travel-time cache entry {path.name} is invalid ({exc}); recomputing it",
+                              RuntimeWarning, stacklevel=2)
     tm = source.compute(origins, destinations)
     if cache_dir is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, o=np.array(tm.origin_ids), d=np.array(tm.destination_ids),
-                 m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source), k=tm.km, kn=tm.km_no_ferry)
-        os.replace(tmp, path)
+        _write_entry(path, tm)  # uncompressed: loading is faster than inflating (#13)
     return tm

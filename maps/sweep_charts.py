@@ -180,7 +180,8 @@ def _as_list(v: Any) -> list:
 def _nice_ticks(lo: float, hi: float, n: int = 5, integer: bool = False) -> tuple[list[float], int]:
     if hi < lo:
         lo, hi = hi, lo
-    if hi == lo:
+    if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):  # equal up to rounding (gaps of 0 and 1.5e-16)
+        lo = hi = (lo + hi) / 2 if abs(lo + hi) > 1e-9 else 0.0
         pad = abs(lo) * 0.1 or 1.0
         lo, hi = lo - pad, hi + pad
     span = hi - lo

@@ -260,6 +260,14 @@ def solve_ems(inst: EMSInstance, kind: str | EMSParams = "mclp", options: SolveO
         p = kind
     else:
         p = resolve_params(inst, kind, **kw)
+    if p.kind == "lscp":
+        reachable = inst.covers(p.T).any(axis=1)
+        if not (inst.demand_weight[reachable] > 0).any():
+            # nothing to cover: "0 units" would read as a solved plan, but no placement meets any target
+            raise EMSInfeasibleError(
+                f"No akutbil placement (lscp) can cover anything: no candidate or existing station reaches any "
+                f"demand point within T = {p.T:g} min ({inst.delay_min:g} min dispatch and turnout included)",
+                {"T": {"T": p.T, "delay_min": float(inst.delay_min), "reachable_weight": 0.0}})
     if p.region_targets:
         reach = region_reachable_share(inst, p.T)
         over = {r: {"target": t, "best_share": reach[r]} for r, t in p.region_targets.items()

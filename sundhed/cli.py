@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_INFEASIBLE, EXIT_PARTIAL, EXIT_NO_PDF = 0, 2, 3, 4, 5, 6
+EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_INFEASIBLE, EXIT_PARTIAL, EXIT_NO_PDF, EXIT_IO = 0, 2, 3, 4, 5, 6, 7
 
 
 def _err(msg: str) -> None:
@@ -36,6 +36,7 @@ def _infeasible_errors() -> tuple[type[Exception], ...]:
 
 def cmd_solve(args) -> int:
     from sundhed.config import load_config
+    from sundhed.safe_io import OutputDir
     from sundhed.scenario import render_maps, run_scenario, write_run
     from sundhed.steps import MapInfo
 
@@ -44,34 +45,46 @@ def cmd_solve(args) -> int:
 
         set_progress(False)
     cfg = load_config(args.config)
-    out = Path(args.out or cfg.output.dir)
+    # checked, created and tested for writing before anything is solved (sundhed/safe_io.py)
+    target = OutputDir.prepare(args.out or cfg.output.dir, explicit=args.out is not None,
+                               allow_outside=args.allow_outside_cwd)
     print(f"[1/3] scenario '{cfg.scenario}': models {' -> '.join(cfg.models)} (config hash {cfg.hash()}; "
           f"population 1 Jan {cfg.data.population_year}, 2,141 sogn demand points)", flush=True)
     t0 = time.perf_counter()
     try:
-        run = run_scenario(cfg, config_file=str(args.config), log=lambda m: print(f"[2/3] {m}", flush=True))
-    except _infeasible_errors() as exc:
-        _err(f"scenario '{cfg.scenario}' is infeasible: {exc}")
-        return EXIT_INFEASIBLE
-    print(f"      solved in {time.perf_counter() - t0:.1f} s", flush=True)
-    for line in run.report_lines():
-        print(f"      {line}")
-    paths = write_run(run, out, str(args.config))
-    if cfg.output.map and not args.no_map:
-        print("[3/3] rendering maps", flush=True)
-        paths.update(render_maps(run.ds, run.plans, out, MapInfo(cfg.scenario, cfg.hash(), cfg.output.lang)))
-    from sundhed.reports import finish_folder
+        try:
+            run = run_scenario(cfg, config_file=str(args.config), log=lambda m: print(f"[2/3] {m}", flush=True))
+        except _infeasible_errors() as exc:
+            target.abort()
+            _err(f"scenario '{cfg.scenario}' is infeasible: {exc}")
+            return EXIT_INFEASIBLE
+        print(f"      solved in {time.perf_counter() - t0:.1f} s", flush=True)
+        for line in run.report_lines():
+            print(f"      {line}")
+        out = target.stage()  # every file is written to a staging folder, then moved into place atomically
+        paths = write_run(run, out, str(args.config))
+        if cfg.output.map and not args.no_map:
+            print("[3/3] rendering maps", flush=True)
+            paths.update(render_maps(run.ds, run.plans, out, MapInfo(cfg.scenario, cfg.hash(), cfg.output.lang)))
+        from sundhed.reports import finish_folder
 
-    for p in finish_folder(out, cfg.output.lang, ds=run.ds, page=cfg.output.map and not args.no_map):
-        paths[p.name] = p
+        for p in finish_folder(out, cfg.output.lang, ds=run.ds, page=cfg.output.map and not args.no_map):
+            paths[p.name] = p
+        report = target.commit()
+    except BaseException:
+        target.abort()
+        raise
     for k, p in paths.items():
-        print(f"      wrote {k}: {p}")
+        print(f"      wrote {k}: {target.final(p)}")
+    for line in report.lines(target.path):
+        print(f"      {line}")
     return EXIT_OK
 
 
 def cmd_evaluate(args) -> int:
     import pandas as pd
     from sundhed.geodata.dataset import load_dataset
+    from sundhed.geodata.errors import DataError
     from sundhed.model.catchments import CatchmentRules
     from sundhed.model.evaluate import evaluate_plan
     from sundhed.model.national import catchment_instance
@@ -86,12 +99,13 @@ def cmd_evaluate(args) -> int:
         if not p.exists():
             _err(f"{p}: plan file not found")
             return EXIT_USAGE
-        df = pd.read_csv(p)
-        cols = {"kode", "catchment"} if "kode" in df else {"code", "catchment"}
-        if not cols <= set(df.columns):
-            _err(f"{p}: needs columns 'kode' (or 'code') and 'catchment'; found {list(df.columns)}")
+        from sundhed.plan_csv import read_plan_csv
+
+        try:
+            plan = read_plan_csv(p, inst.kommuner, inst.hospitals)
+        except DataError as exc:  # a user's plan: a usage error (exit 2), not a bad shipped file
+            _err(str(exc))
             return EXIT_USAGE
-        plan = dict(zip(df[sorted(cols - {'catchment'})[0]].astype(int), df["catchment"].astype(str)))
         gp = None
     rules = CatchmentRules(band=tuple(args.band), band_exceptions=tuple(args.exceptions))
     try:
@@ -109,9 +123,18 @@ def cmd_evaluate(args) -> int:
         print(table.to_string(index=False))
     print(json.dumps({**score.summary(), "population_year": ds.population_year}, ensure_ascii=False, indent=2))
     if args.out:
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        table.to_csv(Path(args.out) / "catchments.csv", index=False)
-        score.per_kommune.to_csv(Path(args.out) / "assignment.csv", index=False)
+        from sundhed.safe_io import OutputDir
+
+        target = OutputDir.prepare(args.out, explicit=True)
+        try:
+            stage = target.stage()
+            table.to_csv(stage / "catchments.csv", index=False)
+            score.per_kommune.to_csv(stage / "assignment.csv", index=False)
+            for line in target.commit().lines(target.path):
+                print(line)
+        except BaseException:
+            target.abort()
+            raise
     return EXIT_OK
 
 
@@ -173,29 +196,40 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    import tomllib
-
-    from sundhed.config import ConfigError
-    from sundhed.sweep import expand, run_sweep
-    from sundhed.tasks import scenario_task
+    from sundhed.config import ConfigError, parse_config_file
+    from sundhed.safe_io import OutputDir, atomic_output
+    from sundhed.sweep import MAX_SCENARIOS, expand, run_sweep
+    from sundhed.tasks import scenario_key, scenario_task
 
     path = Path(args.sweep)
-    if not path.exists():
-        raise ConfigError(f"{path}: sweep file not found")
-    try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
-    except Exception as exc:
-        raise ConfigError(f"{path}: cannot be parsed: {str(exc).splitlines()[0]}") from None
-    out = Path(args.out or spec.pop("out_dir", f"results/sweep-{path.stem}"))
-    spec.pop("out_dir", None)
+    spec = parse_config_file(path, what="sweep file")
+    out_key = spec.pop("out_dir", None)
     title = spec.pop("title", None)
+    limit = spec.pop("max_scenarios", MAX_SCENARIOS)
+    if args.max_scenarios is not None:
+        limit = args.max_scenarios
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ConfigError(f"{path}: key 'max_scenarios' has value {limit!r}: must be a whole number ≥ 1")
     try:
-        scenarios = expand(spec)
+        scenarios = expand(spec, max_scenarios=limit)
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    security = None
+    if args.scheduler and args.scheduler.startswith("tls://"):
+        from sundhed.dask_client import security_for
+
+        security = security_for(args.tls_ca_file, args.tls_cert, args.tls_key)
+    elif args.scheduler:
+        from sundhed.dask_client import check_scheduler
+
+        check_scheduler(args.scheduler, allow_insecure=args.allow_insecure_scheduler)
+    target = OutputDir.prepare(args.out or out_key or f"results/sweep-{path.stem}", explicit=args.out is not None,
+                               allow_outside=args.allow_outside_cwd, subdirs=("runs",))
+    out = target.path
     print(f"{len(scenarios)} scenarios -> {out} (jobs={args.jobs}, scheduler={args.scheduler or 'none'})")
     df = run_sweep(scenarios, scenario_task, out, jobs=args.jobs, scheduler=args.scheduler,
-                   progress=not args.quiet)
+                   progress=not args.quiet, key=scenario_key, security=security,
+                   allow_insecure_scheduler=args.allow_insecure_scheduler)
     a = df.attrs
     print(f"computed {a.get('computed')}, skipped {a.get('skipped')} (already done), ok {a.get('ok')}, "
           f"errors {a.get('errors')}; wrote {out / 'results.csv'} and {out / 'results.parquet'}")
@@ -204,7 +238,9 @@ def cmd_sweep(args) -> int:
 
         lang = args.lang or spec.get("base", {}).get("output", {}).get("lang", "da")
         try:
-            print(f"wrote {render_sweep_report(df, out / 'report.html', title=title, lang=lang)}")
+            with atomic_output(out / "report.html") as tmp:
+                render_sweep_report(df, tmp, title=title, lang=lang)
+            print(f"wrote {out / 'report.html'}")
         except ValueError as exc:  # e.g. nothing varies among the ok scenarios
             print(f"no report written: {exc}")
     else:
@@ -253,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-map", action="store_true", help="skip the HTML map")
     s.add_argument("--quiet", action="store_true",
                    help="no solver progress lines on stderr (by default a solve over 5 s reports every 10 s)")
+    s.add_argument("--allow-outside-cwd", action="store_true",
+                   help="allow output.dir outside the working directory (absolute or with '..')")
     s.set_defaults(func=cmd_solve)
     e = sub.add_parser("evaluate", help="score a plan: 'baseline' (Table B.1) or a CSV with kode/code + catchment")
     e.add_argument("plan")
@@ -300,10 +338,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    "scenarios failed.")
     w.add_argument("sweep", help="path to a sweep .toml file")
     w.add_argument("--jobs", type=int, default=1, help="parallel processes on this machine (default 1)")
-    w.add_argument("--scheduler", help="Dask scheduler address tcp://host:port, or 'local' for a local cluster")
+    w.add_argument("--scheduler", help="Dask scheduler: 'local' (a cluster on this machine), tls://host:port "
+                                       "(with --tls-ca-file/--tls-cert) or tcp://127.0.0.1:port")
     w.add_argument("--out", help="output folder (default: out_dir of the sweep file)")
     w.add_argument("--quiet", action="store_true", help="no progress bar and no solver progress lines")
     w.add_argument("--lang", choices=["da", "en"], help="report language (default: the base config's output.lang)")
+    w.add_argument("--max-scenarios", type=int, help="refuse sweeps with more scenarios (default: the sweep "
+                                                     "file's max_scenarios, else 10000)")
+    w.add_argument("--allow-outside-cwd", action="store_true",
+                   help="allow out_dir outside the working directory (absolute or with '..')")
+    w.add_argument("--tls-ca-file", help="tls:// scheduler: CA certificate (PEM) that signed the scheduler's")
+    w.add_argument("--tls-cert", help="tls:// scheduler: this client's certificate (PEM)")
+    w.add_argument("--tls-key", help="tls:// scheduler: this client's private key (PEM; omit if in --tls-cert)")
+    w.add_argument("--allow-insecure-scheduler", action="store_true",
+                   help="accept an unencrypted tcp:// scheduler on another machine (trusted network only)")
     w.set_defaults(func=cmd_sweep)
     c = sub.add_parser("config", help="documents generated from the config schema")
     csub = c.add_subparsers(dest="config_command", required=True)
@@ -328,11 +376,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from sundhed.geodata.errors import DataError
     from sundhed.config import ConfigError
+    from sundhed.dask_client import SchedulerError
+    from sundhed.safe_io import OutputError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, OutputError, SchedulerError) as exc:
         _err(str(exc))
         return EXIT_USAGE
     except DataError as exc:
@@ -341,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         _err(str(exc))
         return EXIT_USAGE
+    except OSError as exc:  # e.g. a full disk while writing: the staged files are dropped, earlier ones intact
+        _err(f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}; nothing was changed in the "
+             "output folder")
+        return EXIT_IO
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import reprlib
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -20,8 +21,21 @@ class ConfigError(ValueError):
     """A config file is missing, unparsable or invalid; the message is ready to print."""
 
 
+#: Largest config or sweep file read, in bytes (a config is a few KB; this stops a runaway file early).
+MAX_CONFIG_BYTES = 1_000_000
+#: Most YAML aliases (``*name``) and most values after expanding them: a few-KB "alias bomb" cannot
+#: blow up into gigabytes of nested lists.
+MAX_YAML_ALIASES = 100
+MAX_CONFIG_VALUES = 100_000
+#: Bounds of the solver settings: HiGHS runs on one machine (threads) and a limit below 0.1 s cannot
+#: even build the model; a week is the longest solve anyone means.
+MAX_THREADS = 256
+TIME_LIMIT_RANGE_S = (0.1, 7 * 24 * 3600.0)
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and inf are never meaningful config values (a NaN weight made HiGHS run past its time limit)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class NewHospital(Strict):
@@ -119,7 +133,7 @@ class HousesConfig(Strict):
         "population", description="demand weight: population, elderly (65+) or 80plus; the elderly weights are "
                                   "estimates (2014 sogn age shares applied to the population year)")
     existing: list[str] = Field([], description="existing houses: town names or ids (T<geonameid>, H<akut_id>)")
-    house_types: list[HouseTypeConfig] | None = Field(None, description="default: stort sundhedshus 80 mio. kr. / "
+    house_types: list[HouseTypeConfig] | None = Field(None, min_length=1, description="default: stort sundhedshus 80 mio. kr. / "
                                                       "40,000 patients and lægehus 20 mio. kr. / 10,000 (assumptions)")
     weak_kommuner: list[str] = Field([], description="kommuner with 10 % instead of 25 % co-financing")
     cap_kbh_frb: bool = Field(True, description="at most 150 mio. kr. for København + Frederiksberg")
@@ -233,9 +247,11 @@ class DataConfig(Strict):
 
 
 class SolverConfig(Strict):
-    time_limit: float = Field(600.0, gt=0, description="seconds")
+    time_limit: float = Field(600.0, ge=TIME_LIMIT_RANGE_S[0], le=TIME_LIMIT_RANGE_S[1],
+                              description="seconds (0.1 to 604,800 = one week)")
     mip_gap: float = Field(1e-6, ge=0, le=1, description="relative gap at which HiGHS stops")
-    threads: int | None = Field(None, ge=1, description="HiGHS threads (none = HiGHS's default)")
+    threads: int | None = Field(None, ge=1, le=MAX_THREADS,
+                                description=f"HiGHS threads, 1 to {MAX_THREADS} (none = HiGHS's default)")
 
 
 class OutputConfig(Strict):
@@ -288,36 +304,112 @@ class Config(Strict):
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
+def _short_repr(value, limit: int = 120) -> str:
+    """``repr`` cut to ``limit`` characters (an error line never prints a huge value)."""
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxdict, r.maxstring, r.maxother = 3, 8, 8, 80, 80
+    text = r.repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _format(err: ValidationError, path: Path) -> str:
     lines = []
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "<root>"
         if e["type"] == "extra_forbidden":
-            lines.append(f"{path}: unknown key '{key}' (value {e.get('input')!r}); "
+            lines.append(f"{path}: unknown key '{key}' (value {_short_repr(e.get('input'))}); "
                          "see `sundhed solve --help` for allowed keys")
         else:
-            lines.append(f"{path}: key '{key}' has value {e.get('input')!r}: {e['msg']}")
+            lines.append(f"{path}: key '{key}' has value {_short_repr(e.get('input'))}: {e['msg']}")
     return "\n".join(lines)
+
+
+def read_text_capped(path: Path, what: str = "config file", extended_by: Path | None = None,
+                     max_bytes: int | None = None) -> str:
+    """The UTF-8 text of a small input file; one-line ConfigError when it is missing, a folder, too large
+    (more than ``max_bytes``, default :data:`MAX_CONFIG_BYTES`) or not text."""
+    limit = MAX_CONFIG_BYTES if max_bytes is None else max_bytes
+    via = f" (extended by {extended_by})" if extended_by else ""
+    if not path.exists():
+        raise ConfigError(f"{path}: {what} not found{via}")
+    if not path.is_file():
+        raise ConfigError(f"{path}: {what} is a folder or special file, not a file{via}")
+    size = path.stat().st_size
+    if size > limit:
+        raise ConfigError(f"{path}: {what} is {size:,} bytes; the limit is {limit:,} bytes")
+    try:
+        with path.open("rb") as f:
+            raw = f.read(limit + 1)
+        if len(raw) > limit:
+            raise ConfigError(f"{path}: {what} is larger than the limit of {limit:,} bytes")
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: {what} is not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: {what} cannot be read: {exc.strerror or exc}") from None
+
+
+def _yaml_loader():
+    """A yaml SafeLoader that refuses more than :data:`MAX_YAML_ALIASES` aliases."""
+    import yaml
+
+    class CappedLoader(yaml.SafeLoader):
+        aliases_seen = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                self.aliases_seen += 1
+                if self.aliases_seen > MAX_YAML_ALIASES:
+                    raise ConfigError(f"more than {MAX_YAML_ALIASES} YAML aliases (*name); "
+                                      "write the values out instead")
+            return super().compose_node(parent, index)
+
+    return CappedLoader
+
+
+def _count_values(data, limit: int) -> int:
+    """Values in ``data`` with shared (aliased) lists and tables counted every time they appear; stops at
+    ``limit`` + 1."""
+    n, stack = 0, [data]
+    while stack:
+        v = stack.pop()
+        n += 1
+        if n > limit:
+            return n
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+    return n
+
+
+def parse_config_file(path: Path, what: str = "config file", extended_by: Path | None = None) -> dict:
+    """Parse a TOML or YAML file (size-capped, alias-capped) into its top-level table."""
+    text = read_text_capped(path, what, extended_by)
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+            data = yaml.load(text, Loader=_yaml_loader()) or {}  # noqa: S506 - a SafeLoader subclass
+        else:
+            data = tomllib.loads(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except Exception as exc:
+        raise ConfigError(f"{path}: cannot be parsed: {str(exc).splitlines()[0]}") from None
+    if _count_values(data, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+        raise ConfigError(f"{path}: more than {MAX_CONFIG_VALUES:,} values once YAML aliases are expanded; "
+                          "a config is a few hundred")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a table of keys")
+    return data
 
 
 def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     """The raw key table of a config file, with ``extends = "base.toml"`` (a path relative to the file)
     resolved: the file's keys override the base's, table by table."""
-    if not path.exists():
-        raise ConfigError(f"{path}: config file not found" + (f" (extended by {seen[-1]})" if seen else ""))
     if path.resolve() in seen:
         raise ConfigError(f"{path}: 'extends' loops back to itself ({' -> '.join(str(p) for p in seen)})")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-            data = yaml.safe_load(text) or {}
-        else:
-            data = tomllib.loads(text)
-    except Exception as exc:
-        raise ConfigError(f"{path}: cannot be parsed: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a table of keys")
+    data = parse_config_file(path, what="config file", extended_by=seen[-1] if seen else None)
     base = data.pop("extends", None)
     if base is None:
         return data

@@ -18,9 +18,13 @@ from sundhed.steps import MapInfo, StepContext, steps_of
 
 
 def config_record(cfg: Config, config_file: str | None = None) -> dict:
-    """The validated config, its hash and (if any) its file: stored with every plan."""
+    """The validated config, its hash, the population year, the provenance (data and code versions, solver and
+    package versions, git commit; :func:`sundhed.provenance.provenance`) and (if any) its file: stored with every
+    plan."""
+    from sundhed.provenance import provenance
+
     record: dict[str, Any] = {**cfg.model_dump(mode="json"), "config_hash": cfg.hash(),
-                              "population_year": cfg.data.population_year}
+                              "population_year": cfg.data.population_year, "provenance": provenance()}
     if config_file:
         record["config_file"] = config_file
     return record
@@ -89,12 +93,16 @@ def write_run(run: ScenarioRun, out: str | Path, config_file: str | None = None)
     paths: dict[str, Path] = {}
     for step in steps_of(run.plans):
         paths.update(step.write(run.plans[step.name], out))
-    record: dict[str, Any] = {"config": run.cfg.model_dump(mode="json"), "config_hash": run.cfg.hash()}
+    from sundhed.provenance import provenance
+    from sundhed.safe_io import write_text_atomic
+
+    record: dict[str, Any] = {"config": run.cfg.model_dump(mode="json"), "config_hash": run.cfg.hash(),
+                              "provenance": provenance()}
     if config_file:
         record["config_file"] = str(Path(config_file).resolve())
     record["metrics"] = run.metrics()
     scen = out / "scenario.json"
-    scen.write_text(json.dumps(jsonable(record), ensure_ascii=False, indent=2), encoding="utf-8")
+    write_text_atomic(scen, json.dumps(jsonable(record), ensure_ascii=False, indent=2))
     paths["scenario"] = scen
     return paths
 

@@ -92,8 +92,12 @@ def _catchments_build(cfg: Config, ds, ctx: StepContext):
 
     c = cfg.catchments
     inst = catchment_instance(ds, **c.instance_args())
+    rules = catchment_rules(inst, **c.rules_args())
+    from sundhed.names_check import check_catchment_names
+
+    check_catchment_names(cfg, ds, inst)  # misspelt or ineffective names are errors, never ignored
     reference = table_b1_score(ds, band=c.band, band_exceptions=c.band_exceptions, close=c.close)
-    return inst, catchment_rules(inst, **c.rules_args()), {"table_b1": reference, "edges": list(ds.adjacency.edges())}
+    return inst, rules, {"table_b1": reference, "edges": list(ds.adjacency.edges())}
 
 
 def _catchments_solve(cfg: Config, built, ctx: StepContext):

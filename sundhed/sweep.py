@@ -16,6 +16,7 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -50,12 +51,29 @@ def _apply(base: dict, overrides: dict) -> dict:
     return out
 
 
-def expand(spec: dict) -> list[dict]:
+#: Default cap on the scenarios of one sweep (each writes a file); raise it with ``max_scenarios``.
+MAX_SCENARIOS = 10_000
+
+
+class TooManyScenarios(ValueError):
+    """A sweep spec expands to more scenarios than its limit."""
+
+
+def count_scenarios(spec: dict) -> int:
+    """How many scenarios ``spec`` expands to, computed without expanding it."""
+    if "grid" in spec and isinstance(spec["grid"], dict):
+        return math.prod(len(v) if isinstance(v, (list, tuple)) else 1 for v in spec["grid"].values())
+    scs = spec.get("scenarios")
+    return len(scs) if isinstance(scs, list) else 0
+
+
+def expand(spec: dict, max_scenarios: int | None = MAX_SCENARIOS) -> list[dict]:
     """Expand a sweep spec into a list of parameter dicts.
 
     ``spec = {"base": {...}, "grid": {"a.b": [1, 2], "c": [3]}}`` gives the
     cartesian product; ``spec = {"base": {...}, "scenarios": [{"a.b": 1}, ...]}``
-    gives one scenario per entry.
+    gives one scenario per entry. More than ``max_scenarios`` (None = no limit) raises
+    :class:`TooManyScenarios` before anything is expanded.
     """
     if not isinstance(spec, dict):
         raise ValueError(f"sweep spec must be a dict, got {type(spec).__name__}")
@@ -69,6 +87,10 @@ def expand(spec: dict) -> list[dict]:
     has_grid, has_sc = "grid" in spec, "scenarios" in spec
     if has_grid == has_sc:
         raise ValueError("sweep spec needs exactly one of 'grid' or 'scenarios'")
+    n = count_scenarios(spec)
+    if max_scenarios is not None and n > max_scenarios:
+        raise TooManyScenarios(f"the sweep has {n:,} scenarios, more than the limit of {max_scenarios:,}; "
+                               "set max_scenarios in the sweep file (or --max-scenarios) to allow more")
     if has_grid:
         grid = spec["grid"]
         if not isinstance(grid, dict) or not grid:
@@ -142,6 +164,15 @@ def _flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
+def _guarded_worker_init(parent_pid: int, solver_progress: bool, threads: int | None) -> None:
+    """The spawned worker's initializer: first tie its life to the parent's
+    (:func:`sundhed.worker_guard.die_with_parent`), then load everything once (:func:`_worker_init`)."""
+    from sundhed.worker_guard import die_with_parent
+
+    die_with_parent(parent_pid)
+    _worker_init(solver_progress, threads)
+
+
 def _worker_init(solver_progress: bool, threads: int | None) -> None:
     """Runs once in every spawned sweep worker, before its first scenario: the imports, the dataset and the
     solver set-up happen here once, and the worker then serves scenario after scenario with them loaded
@@ -171,20 +202,25 @@ def _progress(total: int, enabled: bool, desc: str):
 
 def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
               jobs: int = 1, scheduler: str | None = None,
-              progress: bool = True) -> pd.DataFrame:
+              progress: bool = True, key: Callable[[dict], str] = scenario_hash,
+              security=None, allow_insecure_scheduler: bool = False) -> pd.DataFrame:
     """Run ``func`` over ``scenarios`` with per-scenario caching.
 
     Returns one row per scenario (input order): ``hash``, flattened params as
     dotted columns, ``status``, ``error`` and ``metric.<name>`` columns.
     ``df.attrs`` holds ``computed``, ``skipped``, ``ok`` and ``errors``.
     ``jobs > 1`` uses a ProcessPoolExecutor with spawned workers (``func`` must be importable by name);
-    ``scheduler`` ("tcp://..." or "local") uses a dask ``distributed.Client``.
+    ``scheduler`` ("tcp://..." or "local") uses a dask ``distributed.Client`` (``security``: a
+    ``distributed.Security`` for ``tls://`` schedulers; see :mod:`sundhed.dask_client`).
+    ``key(params)`` names each scenario's stored result (default: hash of the raw params; the CLI passes
+    :func:`sundhed.tasks.scenario_key`, a hash of the validated config, its input files and the code and
+    data versions), so a finished scenario is skipped only when nothing it depends on changed.
     """
     out_dir = Path(out_dir)
     runs = out_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
 
-    hashes = [scenario_hash(p) for p in scenarios]
+    hashes = [key(p) for p in scenarios]
     records: dict[str, dict] = {}
     todo: dict[str, dict] = {}
     for h, p in zip(hashes, scenarios):
@@ -207,20 +243,22 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
         if not todo:
             pass
         elif scheduler is not None:
-            _run_dask(todo, func, scheduler, _store)
+            _run_dask(todo, func, scheduler, _store, security, allow_insecure_scheduler)
         elif jobs > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             # "spawn", not fork: a forked child inherits HiGHS's task scheduler without its threads and
             # spins forever in its first solve once the parent has solved anything. Each worker loads data once
-            # (_worker_init) and serves many scenarios.
+            # (_worker_init) and serves many scenarios, and exits when this process dies, even by SIGKILL
+            # (no orphaned 300 MB solvers: sundhed/worker_guard.py).
             from sundhed.solvers.highs import progress_enabled
 
             per_worker = max(1, (os.cpu_count() or 1) // jobs)
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_worker_init,
-                                     initargs=(bool(progress and progress_enabled()), per_worker)) as ex:
+                                     initializer=_guarded_worker_init,
+                                     initargs=(os.getpid(), bool(progress and progress_enabled()),
+                                               per_worker)) as ex:
                 futs = {ex.submit(run_one, func, p): h for h, p in todo.items()}
                 for fut in as_completed(futs):
                     h = futs[fut]
@@ -247,21 +285,21 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
     df.attrs.update(computed=len(todo), skipped=skipped,
                     ok=int((df["status"] == "ok").sum()) if len(df) else 0,
                     errors=int((df["status"] == "error").sum()) if len(df) else 0)
-    df.to_csv(out_dir / "results.csv", index=False)
-    df.to_parquet(out_dir / "results.parquet", index=False)
+    from sundhed.safe_io import atomic_output
+
+    with atomic_output(out_dir / "results.csv") as tmp:
+        df.to_csv(tmp, index=False)
+    with atomic_output(out_dir / "results.parquet") as tmp:
+        df.to_parquet(tmp, index=False)
     return df
 
 
-def _run_dask(todo: dict, func, scheduler: str, store) -> None:
-    from distributed import Client, LocalCluster, as_completed
+def _run_dask(todo: dict, func, scheduler: str, store, security=None, allow_insecure: bool = False) -> None:
+    from distributed import as_completed
 
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                               dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
+    from sundhed.dask_client import connect
+
+    client, cluster = connect(scheduler, security=security, allow_insecure=allow_insecure)
     try:
         keys = list(todo)
         futs = client.map(run_one, [func] * len(keys), [todo[h] for h in keys],

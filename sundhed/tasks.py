@@ -17,3 +17,29 @@ def scenario_task(params: dict) -> dict:
 
 #: The catchment sweeps' task (kept under its old name; any model works).
 catchment_scenario = scenario_task
+
+
+def scenario_key(params: dict) -> str:
+    """The sweep's skip key of one scenario: sha256 (12 hex chars) of the validated, merged config (its
+    hash, defaults included), the content of every file it names (``akutbiler.station_list``), the data
+    version (content hash of geodata/data) and the code version. A scenario is skipped on a re-run only
+    when all of these are unchanged. An invalid config keys on its raw params (it fails again anyway)."""
+    import hashlib
+    import json
+
+    from pydantic import ValidationError
+
+    from sundhed import provenance
+    from sundhed.config import Config
+    from sundhed.sweep import scenario_hash
+
+    try:
+        cfg = Config.model_validate(params)
+    except ValidationError:
+        return "invalid-" + scenario_hash(params)
+    files = {}
+    if cfg.akutbiler.station_list and "akutbiler" in cfg.models:
+        files["akutbiler.station_list"] = provenance.hash_file(cfg.akutbiler.station_list)
+    blob = json.dumps({"config": cfg.hash(), "files": files, "data": provenance.data_version(),
+                       "code": provenance.code_version()}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
