@@ -46,9 +46,10 @@ def test_validation_holes_are_one_line_errors(tmp_path, capsys, text, needle):
 def test_closed_hospital_may_stay_in_band_exceptions(ds):
     """The default band_exceptions name Thisted; closing Thisted must not make it an error."""
     from sundhed.config import Config
-    from sundhed.scenario import catchment_setup
+    from sundhed.steps import StepContext, steps_of
 
-    inst, rules = catchment_setup(Config.model_validate({"catchments": {"close": ["Thisted"]}}), ds)
+    (step,) = steps_of(["catchments"])
+    inst, rules = step.build(Config.model_validate({"catchments": {"close": ["Thisted"]}}), ds, StepContext())
     assert "Thisted" not in inst.hospitals and "Thisted" in rules.band_exceptions
 
 
