@@ -32,8 +32,10 @@ STAGING_PREFIX = ".sundhed-staging-"
 KNOWN_OUTPUTS = frozenset({
     "assignment.csv", "catchments.csv", "summary.json", "map.html", "map.en.html", "scenario.json",
     "houses/sites.csv", "houses/kommuner.csv", "houses/catchments.csv", "houses/summary.json", "houses/map.html",
+    "houses/demand.csv", "houses/assignment.csv",
     "akutbiler/new_units.csv", "akutbiler/regions.csv", "akutbiler/catchments.csv", "akutbiler/summary.json",
-    "akutbiler/map.html",
+    "akutbiler/map.html", "akutbiler/demand.csv", "akutbiler/stations.csv", "akutbiler/simulation.json",
+    "akutbiler/simulation_regions.csv", "akutbiler/simulation_kommuner.csv",
 })
 
 
