@@ -133,8 +133,9 @@ class HousesConfig(Strict):
         "population", description="demand weight: population, elderly (65+) or 80plus; the elderly weights are "
                                   "estimates (2014 sogn age shares applied to the population year)")
     existing: list[str] = Field([], description="existing houses: town names or ids (T<geonameid>, H<akut_id>)")
-    house_types: list[HouseTypeConfig] | None = Field(None, min_length=1, description="default: stort sundhedshus 80 mio. kr. / "
-                                                      "40,000 patients and lægehus 20 mio. kr. / 10,000 (assumptions)")
+    house_types: list[HouseTypeConfig] | None = Field(
+        None, min_length=1, description="default: stort sundhedshus 80 mio. kr. / "
+                                        "40,000 patients and lægehus 20 mio. kr. / 10,000 (assumptions)")
     weak_kommuner: list[str] = Field([], description="kommuner with 10 % instead of 25 % co-financing")
     cap_kbh_frb: bool = Field(True, description="at most 150 mio. kr. for København + Frederiksberg")
     capacity: bool = Field(False, description="houses have a patient capacity")

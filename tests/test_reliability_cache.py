@@ -12,7 +12,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sundhed.geodata.traveltimes import TravelMatrix, TravelTimeSource, points_frame, travel_times

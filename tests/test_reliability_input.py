@@ -128,7 +128,6 @@ def test_grid_limit_is_configurable(tmp_path, capsys):
 
 # ------------------------------------------------------------------------------------------ case 6
 def _plan(tmp_path, ds, edit) -> str:
-    import pandas as pd
 
     b = ds.baseline[["kode", "catchment"]].copy()
     b["kode"] = b["kode"].astype(object)
