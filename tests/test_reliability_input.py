@@ -49,7 +49,7 @@ def test_closed_hospital_may_stay_in_band_exceptions(ds):
     from sundhed.steps import StepContext, steps_of
 
     (step,) = steps_of(["catchments"])
-    inst, rules = step.build(Config.model_validate({"catchments": {"close": ["Thisted"]}}), ds, StepContext())
+    inst, rules, *_ = step.build(Config.model_validate({"catchments": {"close": ["Thisted"]}}), ds, StepContext())
     assert "Thisted" not in inst.hospitals and "Thisted" in rules.band_exceptions
 
 
