@@ -1,7 +1,7 @@
 """Plausibility of the shipped data: totals against published figures, row counts, coverage.
 
 The expected figures come from the data's provenance (each constant names its PROVENANCE.md or module), so
-a file cut in half, a population cut from 64,483 to 644 or a lost kommune fails. Used by
+a file cut in half, a population cut from 64,155 to 644 or a lost kommune fails. Used by
 :func:`sundhed.geodata.check.run_checks`, i.e. by ``sundhed data check`` *and* by every solve (through
 :func:`sundhed.geodata.dataset.load_dataset`).
 
@@ -10,11 +10,11 @@ Counts of files that other work may extend (roads, towns) are lower bounds (``MI
 """
 from __future__ import annotations
 
-from sundhed.geodata.population import DST_TOTAL_2020
+from sundhed.geodata.population import DST_TOTALS
 
-#: Published national population the kommune populations must sum to exactly (geodata/population.py,
-#: DST 1 Jan 2020 via SSI; the sogne data will bring its own total).
-PUBLISHED_POPULATION_TOTAL = DST_TOTAL_2020
+#: Published national populations (DST, 1 January of each shipped year) the kommune populations of that year must
+#: sum to exactly (geodata/population.py, from the files' provenance).
+PUBLISHED_POPULATION_TOTALS = DST_TOTALS
 #: geonames/PROVENANCE.md: dk_places_pop500.csv has 505 rows summing to 5,429,528 inhabitants.
 GEONAMES_ROWS = 505
 GEONAMES_POPULATION = 5_429_528
@@ -35,10 +35,12 @@ def plausibility_checks(ds) -> list[tuple[bool, str]]:
 
     out: list[tuple[bool, str]] = []
     k = ds.kommuner
-    total = int(k["befolkning_2020"].sum())
-    out.append((total == PUBLISHED_POPULATION_TOTAL,
-                f"population total {total:,} equals the published national figure {PUBLISHED_POPULATION_TOTAL:,}"))
-    empty = sorted(k.loc[~(k["befolkning_2020"] > 0), "navn"])
+    total = int(k["befolkning"].sum())
+    published = PUBLISHED_POPULATION_TOTALS[ds.population_year]
+    out.append((total == published,
+                f"population total {total:,} ({ds.population_year}) equals the published national figure "
+                f"{published:,}"))
+    empty = sorted(k.loc[~(k["befolkning"] > 0), "navn"])
     out.append((not empty, f"every kommune has inhabitants ({', '.join(empty) or 'all 98'})"))
     raw = pd.read_csv(TOWNS_FILE)
     n, pop = len(raw), int(pd.to_numeric(raw["population"], errors="coerce").fillna(0).sum())

@@ -60,7 +60,7 @@ def security_for(tls_ca_file: str | None = None, tls_cert: str | None = None, tl
         return Security(tls_ca_file=tls_ca_file, tls_client_cert=tls_cert, tls_client_key=tls_key,
                         require_encryption=True)
     sec = Security(require_encryption=True)  # reads distributed.comm.tls.* from the Dask config
-    if not sec.tls_ca_file:
+    if not getattr(sec, "tls_ca_file", None):
         raise SchedulerError("a tls:// scheduler needs --tls-ca-file and --tls-cert (or the "
                              "distributed.comm.tls settings of the Dask config)")
     return sec

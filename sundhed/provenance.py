@@ -33,7 +33,7 @@ def _package_roots() -> list[Path]:
     import sundhed.model
     import sundhed.solvers
 
-    return [Path(m.__file__).parent for m in (sundhed, sundhed.geodata, sundhed.model, sundhed.solvers, sundhed.maps)]
+    return [Path(str(m.__file__)).parent for m in (sundhed, sundhed.geodata, sundhed.model, sundhed.solvers, sundhed.maps)]
 
 
 def code_version() -> str:
