@@ -33,7 +33,8 @@ def _package_roots() -> list[Path]:
     import sundhed.model
     import sundhed.solvers
 
-    return [Path(str(m.__file__)).parent for m in (sundhed, sundhed.geodata, sundhed.model, sundhed.solvers, sundhed.maps)]
+    mods = (sundhed, sundhed.geodata, sundhed.model, sundhed.solvers, sundhed.maps)
+    return [Path(str(m.__file__)).parent for m in mods]
 
 
 def code_version() -> str:
