@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -274,7 +273,9 @@ def test_to_dict_is_json():
     assert {r["catchment"] for r in d["per_catchment"]} == {"nord", "syd"}
 
 
-def test_large_instance_builds_fast():
+def test_large_instance_builds_only_useful_pairs():
+    """A 500 x 300 instance keeps only the pairs that can matter (build speed is a benchmark, not a test:
+    benchmarks/overhead.py)."""
     n, m = 500, 300
     rng = np.random.default_rng(0)
     dp, sp = rng.uniform(0, 100, (n, 2)), rng.uniform(0, 100, (m, 2))
@@ -283,13 +284,9 @@ def test_large_instance_builds_fast():
     inst = HouseInstance([f"d{i}" for i in range(n)], rng.integers(50, 2000, n), rng.integers(101, 110, n),
                          np.where(dp[:, 0] < 50, "A", "B"), [f"s{j}" for j in range(m)],
                          rng.integers(101, 110, m), travel, hosp, TYPES)
-    t0 = time.perf_counter()
     mdl = build_house_model(inst, "median", capacity=True)
-    assert time.perf_counter() - t0 < 15.0  # a few seconds normally; generous for loaded CI
     assert len(mdl.assign) == int((travel < hosp[:, None]).sum())  # only pairs closer than the hospital
-    t0 = time.perf_counter()
     mdl = build_house_model(inst, "coverage")
-    assert time.perf_counter() - t0 < 5.0
     assert len(mdl.x) <= int((hosp > T).sum())
 
 

@@ -106,7 +106,7 @@ def test_scheduler_refused_in_one_line_without_connecting(tmp_path, capsys, swee
     assert main(["sweep", str(sweep_file), "--out", str(out), "--scheduler", scheduler, "--quiet"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
-    assert time.perf_counter() - t0 < 3 and not out.exists()
+    assert time.perf_counter() - t0 < 20 and not out.exists()  # no 30 s connect attempt (generous for loaded CI)
 
 
 def test_unreachable_scheduler_one_line_within_seconds(tmp_path, capsys, sweep_file):
