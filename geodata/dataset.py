@@ -54,6 +54,9 @@ class Dataset:
     population_year: int = DEFAULT_POPULATION_YEAR
     sogn_ages_2014: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     _matrices: dict = field(default_factory=dict, repr=False)
+    #: the region set in ``kommuner.region`` / ``hospitals.region``: 2019 (five regions) or 2027 (four);
+    #: see geodata.councils.with_regions
+    regions_year: int = 2019
 
     # ---- travel times -------------------------------------------------------------------------
     def embedded_source(self, ferry_wait_min: float | None = None) -> EmbeddedNetworkSource:

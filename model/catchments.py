@@ -13,6 +13,13 @@ Formulation (Pyomo, solved by HiGHS):
   forbids some connected catchments (it needs a neighbour *nearer* to h), which would make the optimum
   depend on the graph metric. With the region rule the arcs per hospital are only those inside its
   region, so the model stays small (≈ 1,300 flow variables nationally).
+* **Leaf rule for via-port links.** ``leaf_links`` (island, anchor) let a ferry-only island join the
+  catchment of a land neighbour of its port (Samsø → Aarhus through Odder) but never carry another
+  kommune's connection: a leaf arc anchor → island carries at most one unit (the island's own), and an
+  island's leaf inflow is at most ``x[island, h]``, so by flow conservation everything the island passes
+  on must have reached it over direct links.
+* **Nearness** (2019 criteria: "nærhed til akutsygehuset"): with ``nearness_min = N`` a kommune may join
+  only akutsygehuse within N minutes of the nearest one it may join under the other rules.
 * **Population band** per catchment [lo, hi] inhabitants, soft (deviation variables, penalised) or
   hard; named exceptions (default Thy-Mors/Thisted, Nykøbing F, Bornholm) are exempt.
 * **Objectives** (all linear): ``travel`` = population-weighted mean minutes to the own akutsygehus;
@@ -37,8 +44,9 @@ class CatchmentInstance:
     kommuner: codes (int); population: inhabitants per kommune; region: per kommune;
     hospitals: hospital names; hospital_region / hospital_kommune: per hospital;
     minutes: (kommuner × hospitals) population-weighted travel minutes; edges: kommune adjacency
-    pairs (codes); baseline: code -> hospital name (optional, for ``moves``); km: optional
-    (kommuner × hospitals) population-weighted road km along the fastest routes (reported only).
+    pairs (codes, real links only); baseline: code -> hospital name (optional, for ``moves``); km: optional
+    (kommuner × hospitals) population-weighted road km along the fastest routes (reported only);
+    leaf_links: (island, anchor) via-port pairs, usable only under the leaf rule.
     """
 
     kommuner: tuple[int, ...]
@@ -52,6 +60,7 @@ class CatchmentInstance:
     baseline: dict[int, str] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     km: np.ndarray | None = None             # (kommuner × hospitals) population-weighted road km; shown, not optimised
+    leaf_links: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         nk, nh = len(self.kommuner), len(self.hospitals)
@@ -76,6 +85,9 @@ class CatchmentInstance:
         for a, b in self.edges:
             if a not in codes or b not in codes:
                 raise ValueError(f"adjacency edge ({a}, {b}) names an unknown kommune")
+        for a, b in self.leaf_links:
+            if a not in codes or b not in codes:
+                raise ValueError(f"via-port link ({a}, {b}) names an unknown kommune")
         for k in self.baseline:
             if k not in codes:
                 raise ValueError(f"baseline names unknown kommune {k}")
@@ -99,10 +111,12 @@ class CatchmentRules:
     fixed: dict[int, str] = field(default_factory=dict)
     forbidden: tuple[tuple[int, str], ...] = ()
     contiguity: bool = True
+    nearness_min: float | None = None
 
 
 def allowed_pairs(inst: CatchmentInstance, rules: CatchmentRules) -> dict[int, list[str]]:
-    """Hospitals each kommune may join under the region rule, fixed and forbidden pairs."""
+    """Hospitals each kommune may join under the region rule, fixed and forbidden pairs and nearness
+    (within ``nearness_min`` minutes of the nearest hospital allowed by the other rules)."""
     host = dict(zip(inst.hospital_kommune, inst.hospitals))
     hreg = dict(zip(inst.hospitals, inst.hospital_region))
     forbidden = set(rules.forbidden)
@@ -114,8 +128,12 @@ def allowed_pairs(inst: CatchmentInstance, rules: CatchmentRules) -> dict[int, l
         if k in rules.fixed:
             out[k] = [rules.fixed[k]]
             continue
-        out[k] = [h for h in inst.hospitals
-                  if (not rules.region_rule or hreg[h] == reg) and (k, h) not in forbidden]
+        hs = [h for h in inst.hospitals if (not rules.region_rule or hreg[h] == reg) and (k, h) not in forbidden]
+        if rules.nearness_min is not None and hs:
+            t = {h: float(inst.minutes[inst.k_index[k], j]) for j, h in enumerate(inst.hospitals)}
+            best = min(t[h] for h in hs)
+            hs = [h for h in hs if t[h] <= best + rules.nearness_min]
+        out[k] = hs
     return out
 
 
@@ -175,11 +193,28 @@ def build_catchment_model(inst: CatchmentInstance, rules: CatchmentRules,
         m.flow_cap_from = pyo.Constraint(m.arcs, rule=lambda m, h, a, b: m.flow[h, a, b] <= cap[h] * m.x[a, h])
         roots = dict(zip(inst.hospitals, inst.hospital_kommune))
 
+        # leaf arcs (h, anchor, island): one unit at most, into the island only
+        leaf = [(h, a, i) for i, a in inst.leaf_links for h in inst.hospitals
+                if a in members[h] and i in members[h]]
+        m.leaf_arcs = pyo.Set(initialize=leaf, dimen=3, ordered=True)
+        m.leaf_flow = pyo.Var(m.leaf_arcs, domain=pyo.NonNegativeReals, bounds=(0, 1))
+        leaf_in: dict[tuple, list] = {}
+        leaf_out: dict[tuple, list] = {}
+        for h, a, i in leaf:
+            leaf_in.setdefault((h, i), []).append((h, a, i))
+            leaf_out.setdefault((h, a), []).append((h, a, i))
+        m.leaf_cap_from = pyo.Constraint(m.leaf_arcs, rule=lambda m, h, a, i: m.leaf_flow[h, a, i] <= m.x[a, h])
+        m.leaf_heads = pyo.Set(initialize=list(leaf_in), dimen=2, ordered=True)
+        m.leaf_cap_to = pyo.Constraint(m.leaf_heads, rule=lambda m, h, i: sum(
+            m.leaf_flow[e] for e in leaf_in[(h, i)]) <= m.x[i, h])
+
         def balance(m, k, h):
             if k == roots[h]:
                 return pyo.Constraint.Skip
-            inflow = sum(m.flow[a] for a in in_arcs.get((h, k), []))
-            outflow = sum(m.flow[a] for a in out_arcs.get((h, k), []))
+            inflow = sum(m.flow[a] for a in in_arcs.get((h, k), [])) + sum(
+                m.leaf_flow[e] for e in leaf_in.get((h, k), []))
+            outflow = sum(m.flow[a] for a in out_arcs.get((h, k), [])) + sum(
+                m.leaf_flow[e] for e in leaf_out.get((h, k), []))
             return inflow - outflow == m.x[k, h]
         m.flow_balance = pyo.Constraint(m.pairs, rule=balance)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
+from sundhed.model.connectivity import connected_with_leaves
 from sundhed.model.catchments import CatchmentInstance, CatchmentRules
 
 
@@ -68,8 +68,7 @@ def evaluate_plan(inst: CatchmentInstance, assignment: dict[int, str], rules: Ca
                      base is not None and base != h, base, km))
     pk = pd.DataFrame(rows, columns=["kode", "navn", "catchment", "region", "befolkning", "minutter", "moved",
                                      "baseline", "km"])
-    g = nx.Graph(list(inst.edges))
-    g.add_nodes_from(inst.kommuner)
+    root = dict(zip(inst.hospitals, inst.hospital_kommune))
     hreg = dict(zip(inst.hospitals, inst.hospital_region))
     base_members: dict[str, set] = {}
     for k, h in inst.baseline.items():
@@ -79,7 +78,7 @@ def evaluate_plan(inst: CatchmentInstance, assignment: dict[int, str], rules: Ca
         sub = pk[pk["catchment"] == h]
         members = set(sub["kode"])
         popu = int(sub["befolkning"].sum())
-        connected = bool(members) and nx.is_connected(g.subgraph(members))
+        connected = bool(members) and connected_with_leaves(members, root[h], inst.edges, inst.leaf_links)
         regions = sorted(set(sub["region"]) | {hreg[h]})
         if rules.band is None:
             status = "-"

@@ -16,7 +16,7 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
                        cache_dir: str | Path | None = DEFAULT_CACHE_DIR) -> CatchmentInstance:
     """The 98-kommune instance: DST population on 1 January of ``ds.population_year``, population-weighted
     minutes from the demand points (sogne) of each kommune to each akutsygehus, adjacency over land, bridges
-    and ferries, Table B.1 as baseline.
+    and ferries (real links; via-port links as leaves only), Table B.1 as baseline.
 
     ``close``: hospital short names to remove. Their kommuner keep Table B.1 as baseline (so they count as
     moved: they must join another catchment; the ``moves`` objective sees them as a constant).
@@ -57,6 +57,7 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
     kom = ds.kommuner.sort_values("kode")
     base = dict(zip(ds.baseline["kode"], ds.baseline["catchment"]))
     edges = tuple((int(a), int(b)) for a, b in ds.adjacency.edges())
+    from sundhed.geodata.adjacency import via_port_links
     return CatchmentInstance(
         kommuner=tuple(int(k) for k in kom["kode"]),
         population=kom["befolkning"].to_numpy(float),
@@ -69,6 +70,7 @@ def catchment_instance(ds: Dataset, *, close: tuple[str, ...] = (), add: tuple[d
         edges=edges,
         baseline=base,
         names=dict(zip(kom["kode"].astype(int), kom["navn"])),
+        leaf_links=via_port_links(ds.adjacency),
     )
 
 
@@ -76,10 +78,11 @@ def catchment_rules(inst: CatchmentInstance, *, region_rule: bool = True,
                     band: tuple[float, float] | None = (200_000, 400_000), band_hard: bool = False,
                     band_exceptions: Sequence[str] = ("Bornholm", "Thisted", "Nykøbing F"),
                     fixed: Mapping[str, str] | None = None,
-                    forbidden: Sequence[tuple[str, str]] = ()) -> CatchmentRules:
+                    forbidden: Sequence[tuple[str, str]] = (),
+                    nearness_min: float | None = None) -> CatchmentRules:
     """:class:`model.catchments.CatchmentRules` with kommuner and akutsygehuse given by name, as in config
-    files (``fixed``: kommune name -> akutsygehus; ``forbidden``: (kommune, akutsygehus) pairs). Unknown names
-    raise ValueError naming them."""
+    files (``fixed``: kommune name -> akutsygehus; ``forbidden``: (kommune, akutsygehus) pairs; ``nearness_min``:
+    minutes, see CatchmentRules). Unknown names raise ValueError naming them."""
     code_of = {v: k for k, v in inst.names.items()}
 
     def code(name: str) -> int:
@@ -95,7 +98,7 @@ def catchment_rules(inst: CatchmentInstance, *, region_rule: bool = True,
     return CatchmentRules(
         region_rule=region_rule, band=(float(band[0]), float(band[1])) if band else None, band_hard=band_hard,
         band_exceptions=tuple(band_exceptions), fixed={code(k): hosp(h) for k, h in (fixed or {}).items()},
-        forbidden=tuple((code(k), hosp(h)) for k, h in forbidden))
+        forbidden=tuple((code(k), hosp(h)) for k, h in forbidden), nearness_min=nearness_min)
 
 
 def table_b1_score(ds: Dataset, *, band: tuple[float, float] | None = (200_000, 400_000),

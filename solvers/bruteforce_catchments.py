@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
-import networkx as nx
 import numpy as np
 
+from sundhed.model.connectivity import connected_with_leaves
 from sundhed.model.catchments import CatchmentInstance, CatchmentRules, allowed_pairs
 
 
@@ -30,17 +31,24 @@ def catchments_objective_terms(inst: CatchmentInstance, rules: CatchmentRules,
 
 def catchments_feasible(inst: CatchmentInstance, rules: CatchmentRules, assignment: dict[int, str]) -> bool:
     """Every rule checked directly: allowed pairs, hospitals' own kommuner, contiguity, hard band."""
-    allowed = allowed_pairs(inst, rules)
+    allowed = allowed_pairs(inst, replace(rules, nearness_min=None))
     if any(assignment[k] not in allowed[k] for k in inst.kommuner):
         return False
-    g = nx.Graph(list(inst.edges))
-    g.add_nodes_from(inst.kommuner)
+    if rules.nearness_min is not None:  # checked directly, not through allowed_pairs
+        hj = {h: j for j, h in enumerate(inst.hospitals)}
+        for k, h in assignment.items():
+            if k in rules.fixed or k in inst.hospital_kommune:
+                continue
+            row = inst.minutes[inst.k_index[k]]
+            best = min(row[hj[g]] for g in allowed[k])
+            if row[hj[h]] > best + rules.nearness_min:
+                return False
     pop = dict(zip(inst.kommuner, inst.population))
     for h, root in zip(inst.hospitals, inst.hospital_kommune):
         members = [k for k, hh in assignment.items() if hh == h]
         if root not in members:
             return False
-        if rules.contiguity and not nx.is_connected(g.subgraph(members)):
+        if rules.contiguity and not connected_with_leaves(members, root, inst.edges, inst.leaf_links):
             return False
         if rules.band is not None and rules.band_hard and h not in rules.band_exceptions:
             p = sum(pop[k] for k in members)

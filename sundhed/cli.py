@@ -29,9 +29,10 @@ def _err(msg: str) -> None:
 def _infeasible_errors() -> tuple[type[Exception], ...]:
     from sundhed.solvers.akutbiler import EMSInfeasibleError
     from sundhed.solvers.catchments import CatchmentInfeasible
+    from sundhed.solvers.councils import CouncilInfeasible
     from sundhed.solvers.houses import HousePlanInfeasible
 
-    return CatchmentInfeasible, HousePlanInfeasible, EMSInfeasibleError
+    return CatchmentInfeasible, CouncilInfeasible, HousePlanInfeasible, EMSInfeasibleError
 
 
 def cmd_solve(args) -> int:
@@ -89,6 +90,10 @@ def cmd_evaluate(args) -> int:
     from sundhed.model.evaluate import evaluate_plan
     from sundhed.model.national import catchment_instance
 
+    if args.plan == "sundhedsraad-2027":
+        from sundhed.councils_run import print_real_councils
+
+        return print_real_councils(tuple(args.band) if args.band else None, args.json, args.out)
     ds = load_dataset(population_year=args.population_year)
     inst = catchment_instance(ds)
     if args.plan == "baseline":
@@ -107,7 +112,7 @@ def cmd_evaluate(args) -> int:
             _err(str(exc))
             return EXIT_USAGE
         gp = None
-    rules = CatchmentRules(band=tuple(args.band), band_exceptions=tuple(args.exceptions))
+    rules = CatchmentRules(band=tuple(args.band or (200_000, 400_000)), band_exceptions=tuple(args.exceptions))
     try:
         score = evaluate_plan(inst, plan, rules, gp)
     except ValueError as exc:
@@ -158,8 +163,11 @@ def cmd_map(args) -> int:
         return EXIT_USAGE
     info = MapInfo(cfg.get("scenario", d.name), cfg.get("config_hash", ""),
                    args.lang or cfg.get("output", {}).get("lang", "da"))
-    ds = load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"),
-                      cfg.get("data", {}).get("population_year", DEFAULT_POPULATION_YEAR))
+    from sundhed.geodata.councils import with_regions
+
+    ds = with_regions(load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"),
+                                   cfg.get("data", {}).get("population_year", DEFAULT_POPULATION_YEAR)),
+                      int(cfg.get("regions_year", 2019)))
     for p in [*render_maps(ds, plans, d, info).values(), *finish_folder(d, info.lang, ds=ds)]:
         print(f"wrote {p}")
     return EXIT_OK
@@ -239,10 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-outside-cwd", action="store_true",
                    help="allow output.dir outside the working directory (absolute or with '..')")
     s.set_defaults(func=cmd_solve)
-    e = sub.add_parser("evaluate", help="score a plan: 'baseline' (Table B.1) or a CSV with kode/code + catchment")
+    e = sub.add_parser("evaluate", help="score a plan: 'baseline' (Table B.1), 'sundhedsraad-2027' (the 17 real "
+                                        "councils, 2027 regions) or a CSV with kode/code + catchment")
     e.add_argument("plan")
-    e.add_argument("--band", nargs=2, type=int, default=[200_000, 400_000], metavar=("LOW", "HIGH"),
-                   help="population band in inhabitants (default 200000 400000)")
+    e.add_argument("--band", nargs=2, type=int, default=None, metavar=("LOW", "HIGH"),
+                   help="population band in inhabitants (default 200000 400000; sundhedsraad-2027: 150000 800000)")
+    e.add_argument("--json", action="store_true", help="sundhedsraad-2027: print one JSON object with a list 'units'")
     e.add_argument("--exceptions", nargs="*", default=["Bornholm", "Thisted", "Nykøbing F"],
                    help="catchments exempt from the band")
     e.add_argument("--out", help="write catchments.csv and assignment.csv here")

@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 OBJECTIVE_NAMES = ("travel", "max_travel", "moves", "band")
 
@@ -54,6 +54,10 @@ class CatchmentConfig(Strict):
     region_rule: bool = Field(True, description="a catchment stays inside one region")
     band: tuple[int, int] | None = Field((200_000, 400_000), description="population band per catchment")
     band_hard: bool = Field(False, description="hard band instead of a penalty")
+    nearness_min: float | None = Field(
+        20.0, ge=0, description="nearness rule (2019 criteria): a kommune may join only akutsygehuse within this many "
+                                "minutes of the nearest one it may join; none = off. 20: the smallest round value that "
+                                "admits every Table B.1 assignment (largest excess 17.7 min, Vejen -> Esbjerg)")
     band_exceptions: list[str] = Field(["Bornholm", "Thisted", "Nykøbing F"],
                                        description="catchments exempt from the band (island-like)")
     objective: dict[str, float] = Field({"travel": 1.0, "band": 0.01},
@@ -76,7 +80,7 @@ class CatchmentConfig(Strict):
         """Arguments of :func:`sundhed.model.national.catchment_rules` (names as written in the config)."""
         return {"region_rule": self.region_rule, "band": self.band, "band_hard": self.band_hard,
                 "band_exceptions": tuple(self.band_exceptions), "fixed": dict(self.fixed),
-                "forbidden": [tuple(p) for p in self.forbidden]}
+                "forbidden": [tuple(p) for p in self.forbidden], "nearness_min": self.nearness_min}
 
     def objective_spec(self) -> dict[str, float] | list[str]:
         """Weights, or the lexicographic order when one is given."""
@@ -113,7 +117,11 @@ class CatchmentConfig(Strict):
 
 HOUSE_OBJECTIVES = ("coverage", "median", "maxmin")
 EMS_KINDS = ("lscp", "mclp", "mexclp", "dsm")
-REGIONS = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland")
+REGIONS = ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland", "Østdanmark")
+#: region names by ``regions_year`` (same as geodata.councils.REGIONS_BY_YEAR; config stays import-light)
+REGIONS_BY_YEAR = {2019: ("Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland"),
+                   2027: ("Nordjylland", "Midtjylland", "Syddanmark", "Østdanmark")}
+MODEL_ORDER = ("catchments", "councils", "houses", "akutbiler")
 
 
 class HouseTypeConfig(Strict):
@@ -250,6 +258,32 @@ class DataConfig(Strict):
                           "points are scaled to them")
 
 
+class CouncilsConfig(Strict):
+    """Model 4 (sundhedsråd) settings. Population in inhabitants."""
+
+    p: int = Field(17, ge=1, description="number of councils (2027 reform: 17); at most the number of akutsygehuse")
+    band: tuple[int, int] | None = Field(
+        (150_000, 800_000), description="hard population band per council; default: the range of the 17 real "
+                                        "councils (162,227-776,228 inhabitants, 2020) rounded outward")
+    region_rule: bool = Field(True, description="a council stays inside one region (of regions_year)")
+    objective: Literal["travel", "changes"] = Field(
+        "travel", description="travel: population-weighted minutes to the nearest akutsygehus of the own council "
+                              "(ties: fewest changes from the reference); changes: fewest kommuner moved from the "
+                              "reference councils, then travel")
+    reference_file: str | None = Field(None, description="CSV of reference councils (sundhedsraad, kommunekode, "
+                                                         "region_2027); default: the real 2027 councils")
+    extra_links: list[tuple[str, str]] = Field(
+        [], description="kommune pairs counted as adjacent although no real link joins them (an exception you "
+                        "name, e.g. [[\"Faxe\", \"Vordingborg\"]] across Præstø Fjord)")
+
+    @field_validator("band")
+    @classmethod
+    def _band(cls, v):
+        if v is not None and not (0 <= v[0] <= v[1]):
+            raise ValueError(f"band must be [low, high] with 0 ≤ low ≤ high, got {list(v)}")
+        return v
+
+
 class SolverConfig(Strict):
     time_limit: float = Field(600.0, ge=TIME_LIMIT_RANGE_S[0], le=TIME_LIMIT_RANGE_S[1],
                               description="seconds (0.1 to 604,800 = one week)")
@@ -266,13 +300,18 @@ class OutputConfig(Strict):
 
 class Config(Strict):
     scenario: str = Field("Standard", description="scenario name shown on maps and in summaries")
-    model: Literal["catchments", "houses", "akutbiler"] | list[Literal["catchments", "houses", "akutbiler"]] = Field(
+    model: Literal["catchments", "councils", "houses", "akutbiler"] | list[
+        Literal["catchments", "councils", "houses", "akutbiler"]] = Field(
         "catchments", description="one model or a chain, e.g. [\"catchments\", \"houses\", \"akutbiler\"]: "
-                                  "the solved catchments then feed the later models")
-    regions: list[Literal["Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland"]] = Field(
-        [], description="limit the house and akutbil models to these regions (demand and sites); empty = all "
-                        "Denmark. Catchments are always national")
+                                  "the solved catchments (or councils) then feed the later models")
+    regions_year: Literal[2019, 2027] = Field(
+        2019, description="region set: 2019 = five regions; 2027 = four (Østdanmark = Hovedstaden + Sjælland). "
+                          "Used by the region rules of catchments and councils, the regions scope and the maps")
+    regions: list[Literal["Hovedstaden", "Sjælland", "Syddanmark", "Midtjylland", "Nordjylland", "Østdanmark"]] = Field(
+        [], description="limit the house and akutbil models to these regions of regions_year (demand and sites); "
+                        "empty = all Denmark. Catchments and councils are always national")
     catchments: CatchmentConfig = CatchmentConfig()
+    councils: CouncilsConfig = CouncilsConfig()
     houses: HousesConfig = HousesConfig()
     akutbiler: AkutbilerConfig = AkutbilerConfig()
     simulation: SimulationConfig = SimulationConfig()
@@ -286,10 +325,22 @@ class Config(Strict):
         if isinstance(v, list):
             if not v or len(set(v)) != len(v):
                 raise ValueError(f"model chain must list each model at most once and not be empty, got {v}")
-            order = ("catchments", "houses", "akutbiler")
-            if list(v) != sorted(v, key=order.index):
-                raise ValueError(f"model chain must be in the order catchments, houses, akutbiler; got {v}")
+            if list(v) != sorted(v, key=MODEL_ORDER.index):
+                raise ValueError(f"model chain must be in the order {', '.join(MODEL_ORDER)}; got {v}")
+            if "catchments" in v and "councils" in v:
+                raise ValueError("model chain holds catchments or councils, not both (either feeds the later models)")
         return v
+
+    @model_validator(mode="after")
+    def _regions_of_year(self):
+        allowed = REGIONS_BY_YEAR[self.regions_year]
+        targets = list(self.akutbiler.region_targets)
+        for key, names in (("regions", self.regions), ("akutbiler.region_targets", targets)):
+            bad = [r for r in names if r not in allowed]
+            if bad:
+                raise ValueError(f"{key}: {bad} not a region of regions_year = {self.regions_year}; "
+                                 f"allowed: {', '.join(allowed)}")
+        return self
 
     @property
     def models(self) -> list[str]:
@@ -299,7 +350,7 @@ class Config(Strict):
     def hash(self) -> str:
         """Short hash of the validated config (printed on every map). Output settings and the sections of
         models that are not run do not enter it."""
-        unused = {m for m in ("catchments", "houses", "akutbiler") if m not in self.models}
+        unused = {m for m in MODEL_ORDER if m not in self.models}
         if self.models != ["catchments"]:
             unused.discard("catchments")  # its hospital_sites and the Table B.1 catchments still matter
         if not (self.simulation.run and "akutbiler" in self.models):
@@ -320,7 +371,9 @@ def _format(err: ValidationError, path: Path) -> str:
     lines = []
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "<root>"
-        if e["type"] == "extra_forbidden":
+        if not e["loc"]:
+            lines.append(f"{path}: {e['msg'].removeprefix('Value error, ')}")
+        elif e["type"] == "extra_forbidden":
             lines.append(f"{path}: unknown key '{key}' (value {_short_repr(e.get('input'))}); "
                          "see `sundhed solve --help` for allowed keys")
         else:

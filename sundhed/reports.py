@@ -41,10 +41,20 @@ def result_config(d: Path) -> dict:
     raise ValueError(f"{d}: no scenario.json or summary.json (run `sundhed solve` first)")
 
 
+#: Models the summary page and the exports know (the council plan of issue 18 has its own map and tables).
+REPORTED_MODELS = ("catchments", "houses", "akutbiler")
+
+
 def result_models(d: Path) -> list[str]:
-    """Models whose results are in folder ``d`` (by their summary.json files)."""
+    """Models whose results are in folder ``d`` (by their summary.json files, whose ``model`` must match: the
+    catchment and council plans share the top folder) and that the reports know."""
     d = Path(d)
-    return [m for m, sub in MODEL_DIRS.items() if (d / sub / "summary.json").exists()]
+    out = []
+    for m, sub in MODEL_DIRS.items():
+        p = d / sub / "summary.json"
+        if m in REPORTED_MODELS and p.exists() and read_json(p).get("model", m) == m:
+            out.append(m)
+    return out
 
 
 def model_summary(d: Path, model: str) -> dict:
@@ -260,6 +270,8 @@ def finish_folder(d: Path, lang: str, *, ds=None, page: bool = True) -> list[Pat
     from sundhed.exports import write_exports
 
     d = Path(d)
+    if not result_models(d):
+        return []  # e.g. a council plan alone: its map and tables are all there is
     ds = ds if ds is not None else dataset_for(result_config(d))
     written = [write_summary_page(d, lang, ds)] if page else []
     return written + list(write_exports(d, ds).values())

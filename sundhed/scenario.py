@@ -46,6 +46,11 @@ class ScenarioRun:
         return self.plans.get("catchments")
 
     @property
+    def councils(self):
+        """The :class:`sundhed.solvers.councils.CouncilResult`, or None."""
+        return self.plans.get("councils")
+
+    @property
     def houses(self):
         """The :class:`sundhed.solvers.houses.HousePlan`, or None."""
         return self.plans.get("houses")
@@ -70,9 +75,12 @@ class ScenarioRun:
 def run_scenario(cfg: Config, *, ds=None, config_file: str | None = None,
                  log: Callable[[str], None] = lambda s: None) -> ScenarioRun:
     """Run every model of the config's chain. Raises the models' infeasibility errors and ValueError."""
+    from sundhed.geodata.councils import with_regions
     from sundhed.geodata.dataset import load_dataset
 
-    ds = ds if ds is not None else load_dataset(cfg.catchments.hospital_sites, cfg.data.population_year)
+    # the one place the region set is chosen: every step, scope and map sees ds.kommuner/hospitals.region
+    ds = with_regions(ds if ds is not None else load_dataset(cfg.catchments.hospital_sites, cfg.data.population_year),
+                      cfg.regions_year)
     run = ScenarioRun(cfg, ds)
     ctx = StepContext(base_dir=Path(config_file).parent if config_file else None,
                       record=config_record(cfg, config_file), ds=ds)

@@ -127,6 +127,37 @@ def _catchments_report(res) -> str:
             f"outside band: {', '.join(res.score.band_violations) or 'none'}")
 
 
+# ------------------------------------------------------------------------------------------- councils
+def _councils_build(cfg: Config, ds, ctx: StepContext):
+    from sundhed.councils_run import council_setup
+
+    inst, rules, _ = council_setup(cfg, ds, ctx.base_dir)
+    return inst, rules
+
+
+def _councils_solve(cfg: Config, built, ctx: StepContext):
+    from sundhed.councils_run import solve_council_config
+
+    inst, rules = built
+    return solve_council_config(cfg, inst, rules, ctx.record)
+
+
+def _councils_render(ds, plan, path: Path, info: MapInfo) -> Path:
+    from sundhed.geodata.councils import UNVERIFIED
+    from sundhed.maps.councils import render_council_map
+
+    return render_council_map(ds, plan.kommuner, plan.units, path, title="Sundhedsråd", scenario=info.scenario,
+                              config_hash=info.config_hash, lang=info.lang, unverified=UNVERIFIED,
+                              metrics=plan.summary()["metrics"])
+
+
+def _councils_report(r) -> str:
+    s, mt = r.final_stats, r.summary()["metrics"]
+    return (f"councils: status {s.status}, gap {100 * s.gap:.4f} %; {mt['councils']} councils, mean travel "
+            f"{mt['mean_minutes']:.2f} min to the nearest own-council akutsygehus, {mt['changes_vs_reference']} "
+            f"kommuner moved vs the 2027 councils")
+
+
 # ------------------------------------------------------------------------------------------- houses
 def _houses_build(cfg: Config, ds, ctx: StepContext):
     from sundhed.model.national_houses import house_setup
@@ -196,15 +227,16 @@ def _ems_report(e) -> str:
             f" with {len(e.new)} new units")
 
 
-def _plan_types() -> tuple[type[Plan], type[Plan], type[Plan]]:
+def _plan_types() -> tuple[type[Plan], type[Plan], type[Plan], type[Plan]]:
     from sundhed.solvers.akutbiler import EMSPlan
     from sundhed.solvers.catchments import CatchmentResult
+    from sundhed.solvers.councils import CouncilResult
     from sundhed.solvers.houses import HousePlan
 
-    return CatchmentResult, HousePlan, EMSPlan
+    return CatchmentResult, CouncilResult, HousePlan, EMSPlan
 
 
-_C, _H, _E = _plan_types()
+_C, _R, _H, _E = _plan_types()
 
 #: Every model, in chain order (the order ``model = [...]`` must follow).
 STEPS: dict[str, ModelStep] = {s.name: s for s in (
@@ -213,6 +245,10 @@ STEPS: dict[str, ModelStep] = {s.name: s for s in (
                               f"akutsygehuse, objective {cfg.catchments.objective_spec()}"),
               _catchments_solve, _catchments_render, _catchments_report,
               feeds=lambda r: {int(k): str(v) for k, v in r.assignment.items()}),
+    ModelStep("councils", "", _R, "", "map", _councils_build,
+              lambda cfg, b: (f"councils: grouping {len(b[0].kommuner)} kommuner into {b[1].p} councils around "
+                              f"{len(b[0].hospitals)} akutsygehuse, objective {cfg.councils.objective}"),
+              _councils_solve, _councils_render, _councils_report, feeds=lambda r: r.council_of),
     ModelStep("houses", "houses", _H, "houses_", "houses_map", _houses_build,
               lambda cfg, b: (f"houses: {b[0].n_demand} demand points, {b[0].n_sites} candidate sites, "
                               f"budget {cfg.houses.budget_mio_kr:g} mio. kr., objective {cfg.houses.objective}"),

@@ -90,7 +90,7 @@ def test_map_command_redraws_from_stored_plans_without_solving(chain_out, capsys
 
 @pytest.mark.parametrize("body, needle", [
     ('regions = ["Jylland"]', "key 'regions.0'"),
-    ('model = ["houses", "catchments"]', "order catchments, houses, akutbiler"),
+    ('model = ["houses", "catchments"]', "order catchments, councils, houses, akutbiler"),
     ("[houses]\nbudget = 5", "unknown key 'houses.budget'"),
     ("[houses]\nbudget_mio_kr = -1", "key 'houses.budget_mio_kr'"),
     ('[akutbiler]\nkind = "pmedian"', "key 'akutbiler.kind'"),

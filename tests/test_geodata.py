@@ -98,3 +98,19 @@ def test_corrupt_and_unknown_code(tmp_path):
     bad.write_text('"Kommunenavn";"Antal borgere"\nAtlantis;1000\n', encoding="utf-8")
     with pytest.raises(DataError, match=r"p22.csv, row 1: unknown kommune name 'Atlantis'"):
         load_population_2022({"København": 101}, bad)
+
+
+def test_real_links_and_via_port_leaves(ds):
+    from sundhed.geodata.adjacency import via_port_links
+
+    g = ds.adjacency
+    code = {d["navn"]: n for n, d in g.nodes(data=True)}
+    # Bornholm's main link: Rønne-Ystad + the Øresund bridge, landing in Tårnby (Kastrup)
+    assert "Ystad-Rønne" in g.edges[code["Bornholm"], code["Tårnby"]]["links"][0]
+    # Rudkøbing-Marstal (ÆrøXpressen since 2019) is a real Ærø-Langeland link
+    assert g.has_edge(code["Ærø"], code["Langeland"])
+    # no "ferry hinterland" edges in the graph any more: Samsø-Aarhus only as a via-port leaf
+    assert not g.has_edge(code["Samsø"], code["Aarhus"])
+    leaves = set(via_port_links(g))
+    assert (code["Samsø"], code["Aarhus"]) in leaves and (code["Bornholm"], code["København"]) in leaves
+    assert all(g.nodes[i]["ferry_only"] for i, _ in leaves)
