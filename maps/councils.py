@@ -12,8 +12,8 @@ import folium
 import pandas as pd
 
 from sundhed.maps.common import (
-    COMMON_TEXTS, MODEL_DATA_VERSIONS, SIMPLIFY_M, base_map, check_lang, compact_geojson, esc, fmt_int, fmt_min,
-    popup_html, region_borders, title_block, write_map,
+    COMMON_TEXTS, SIMPLIFY_M, base_map, check_lang, compact_geojson, esc, fmt_int, fmt_min,
+    model_data_versions, popup_html, region_borders, title_block, write_map,
 )
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
@@ -54,7 +54,7 @@ def render_council_map(ds, kommuner: pd.DataFrame, units: pd.DataFrame, out_path
     T = check_lang(lang, TEXTS)
     unverified = unverified or {}
     k = kommuner.rename(columns={"catchment": "council"}).set_index("code")
-    kom = ds.kommuner[["kode", "navn", "region", "befolkning_2020", "geometry"]].copy()
+    kom = ds.kommuner[["kode", "navn", "region", "befolkning", "geometry"]].copy()
     missing = sorted(set(kom["kode"]) - set(k.index))
     if missing:
         raise ValueError(f"council table lacks kommuner {missing[:10]}")
@@ -69,7 +69,7 @@ def render_council_map(ds, kommuner: pd.DataFrame, units: pd.DataFrame, out_path
     kom["p_council"] = kom["council"] + star.map({True: f" ({T['unverified']})", False: ""})
     kom["p_hosp"] = kom["hospital"].fillna("–")
     kom["p_min"] = [fmt_min(v, lang) for v in kom["minutes"]]
-    kom["p_pop"] = [fmt_int(v, lang) for v in kom["befolkning_2020"]]
+    kom["p_pop"] = [fmt_int(v, lang) for v in kom["befolkning"]]
     kom["p_region"] = kom["region"]
 
     regions = region_borders(kom, simplify_m=SIMPLIFY_M)
@@ -128,7 +128,8 @@ def render_council_map(ds, kommuner: pd.DataFrame, units: pd.DataFrame, out_path
             big += f"<div class='mp-big'>{T['changes']}: <b>{metrics['changes_vs_reference']}</b></div>"
     note = f"<div class='mp-note'>{esc(T['unverified_note'])}</div>" if unverified else ""
     body = (title_block(title, T, scenario=scenario, config_hash=config_hash,
-                        data_versions=MODEL_DATA_VERSIONS + ", sundhedsråd 2027 (afpihl/sundhedsraad, 2026)",
+                        data_versions=(model_data_versions(ds.population_year)
+                                       + ", sundhedsråd 2027 (afpihl/sundhedsraad, 2026)"),
                         extra=extra)
             + big + f"<div class='mp-h'>{T['councils']} ({len(units)})</div><table>{head}{''.join(rows)}</table>"
             + note)

@@ -21,7 +21,7 @@ def council_instance(ds: Dataset, councils=None, *, source=None, cache_dir=None)
     names = list(hosp["navn"])
     return CouncilInstance(
         kommuner=tuple(int(k) for k in kom["kode"]),
-        population=kom["befolkning_2020"].to_numpy(float),
+        population=kom["befolkning"].to_numpy(float),
         region=tuple(kom["region"]),
         hospitals=tuple(names),
         hospital_kommune=tuple(int(k) for k in hosp["kode"]),
