@@ -264,7 +264,7 @@ class CouncilsConfig(Strict):
     p: int = Field(17, ge=1, description="number of councils (2027 reform: 17); at most the number of akutsygehuse")
     band: tuple[int, int] | None = Field(
         (150_000, 800_000), description="hard population band per council; default: the range of the 17 real "
-                                        "councils (162,227-776,228 inhabitants, 2020) rounded outward")
+                                        "councils (161,135-781,454 inhabitants, 1 Jan 2021) rounded outward")
     region_rule: bool = Field(True, description="a council stays inside one region (of regions_year)")
     objective: Literal["travel", "changes"] = Field(
         "travel", description="travel: population-weighted minutes to the nearest akutsygehus of the own council "

@@ -77,7 +77,7 @@ def test_national_optimum_proven_and_feasible(inst):
         own = u.set_index("name").loc[r.council, "hospitals"]
         j = {h: i for i, h in enumerate(inst.hospitals)}
         assert r.travel_minutes == pytest.approx(min(inst.minutes[inst.k_index[r.code], j[h]] for h in own))
-    assert res.terms["travel"] < 20.25  # the real councils: 20.25 min
+    assert res.terms["travel"] < 18.44  # the real councils: 18.449 min (sogn demand 2021, road classes)
 
 
 def test_evaluate_cli_json(capsys):
