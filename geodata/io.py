@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import geopandas as gpd
 import pandas as pd
@@ -85,3 +87,23 @@ def read_vector_checked(path: str | Path, required: Iterable[str]) -> gpd.GeoDat
     if gdf.crs is None:
         gdf = gdf.set_crs(4326)
     return gdf
+
+
+@contextmanager
+def atomic_replace(path: str | Path) -> Iterator[Path]:
+    """Yield a uniquely named temporary path beside ``path``; on success it replaces ``path`` with
+    ``os.replace`` (atomic; two processes never share a temporary file), on any error it is removed and
+    ``path`` is untouched. The one atomic-write mechanism of the project (cache entries, output files)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

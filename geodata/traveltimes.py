@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
 from sundhed.geodata.errors import DataError
+from sundhed.geodata.io import atomic_replace
 
 #: Directory for cached matrices (override with the SUNDHED_CACHE environment variable).
 DEFAULT_CACHE_DIR = Path(os.environ.get("SUNDHED_CACHE", Path.home() / ".cache" / "sundhed"))
@@ -346,21 +346,11 @@ def _read_entry(path: Path, origins: pd.DataFrame, destinations: pd.DataFrame) -
 def _write_entry(path: Path, tm: TravelMatrix) -> None:
     """Write a cache entry atomically: a uniquely named temporary file in the cache folder, then
     ``os.replace`` (two processes filling one cold cache never share a temporary file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            o, d = np.array(tm.origin_ids), np.array(tm.destination_ids)
-            np.savez(f, o=o, d=d, m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source),
-                     k=tm.km, kn=tm.km_no_ferry,
-                     c=np.array(_checksum(o, d, tm.minutes, tm.minutes_no_ferry)))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_replace(path) as tmp, open(tmp, "wb") as f:
+        o, d = np.array(tm.origin_ids), np.array(tm.destination_ids)
+        np.savez(f, o=o, d=d, m=tm.minutes, n=tm.minutes_no_ferry, s=np.array(tm.source),
+                 k=tm.km, kn=tm.km_no_ferry,
+                 c=np.array(_checksum(o, d, tm.minutes, tm.minutes_no_ferry)))
 
 
 def travel_times(source: TravelTimeSource, origins: pd.DataFrame, destinations: pd.DataFrame,

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from sundhed.geodata.io import atomic_replace
+
 MANIFEST = ".sundhed-files.json"
 STAGING_PREFIX = ".sundhed-staging-"
 #: Files `sundhed solve` writes (relative to output.dir): an earlier run's copy that this run does not
@@ -229,18 +231,8 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     if path.parent.is_symlink():
         raise OutputError(f"{path.parent}: is a symlink; sundhed never writes through symlinks")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_replace(path) as tmp:
+        yield tmp
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
