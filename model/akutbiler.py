@@ -47,15 +47,16 @@ within ``T`` is at least the target; points nobody can reach count as not covere
 (sum of ``unit_cost_mio_kr`` over new units at most the budget).
 
 To keep national models small, demand points with identical coverage rows (and region, when region targets
-are used) are aggregated into one group with summed weight before the model is built.
+are used) are aggregated into one group with summed weight before the model is built
+(:func:`sundhed.model.grouping.group_points`, shared with the sundhedshus model).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pyomo.environ as pyo
+from sundhed.model.grouping import group_points
 from sundhed.model.akutbiler_instance import (EMSInstance, EMSParams, KINDS, SHARE_TOL, TIME_TOL_MIN,  # noqa: F401 (re-exported)
                                               _float_array, _label_array, region_reachable_share,
                                               resolve_params)
@@ -78,22 +79,6 @@ class EMSModelInfo:
     unreachable_weight: float
     reachable_weight: float
     n_groups: int
-
-
-def _group_points(mask: np.ndarray, rows: Sequence[np.ndarray], codes: np.ndarray | None = None):
-    """Aggregate the points in ``mask`` with identical coverage rows (and code).
-
-    Returns (representative point index per group, group of each masked point, masked point indices).
-    """
-    idx = np.flatnonzero(mask)
-    if idx.size == 0:
-        return idx, np.zeros(0, dtype=int), idx
-    parts = [np.packbits(r[idx], axis=1) for r in rows]
-    if codes is not None:
-        parts.append(np.ascontiguousarray(codes[idx].astype("<i4")).view(np.uint8).reshape(len(idx), 4))
-    key = np.ascontiguousarray(np.concatenate(parts, axis=1))
-    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    return idx[first], np.asarray(inv).reshape(-1), idx
 
 
 def _cover_lists(A_rep: np.ndarray, new_idx: np.ndarray, is_existing: np.ndarray):
@@ -164,7 +149,7 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
 
     def add_cover_z(name: str) -> tuple[np.ndarray, np.ndarray, pyo.Var]:
         """Continuous z[g] in [0, 1] <= (is group g covered within T); groups of reachable points, w > 0."""
-        rep, inv, idx = _group_points(reach_T & (w > 0), [A], region_codes)
+        rep, inv, idx = group_points(reach_T & (w > 0), [A], region_codes)
         W = np.bincount(inv, weights=w[idx], minlength=len(rep)) if len(rep) else np.zeros(0)
         e, lists = _cover_lists(A[rep], new_idx, is_ex)
         G = range(len(rep))
@@ -200,7 +185,7 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
     if kind in ("lscp", "mclp"):
         if kind == "lscp" and p.target_share is None:
             # every reachable point covered (also zero-weight points): one row per distinct coverage set
-            rep, _, _ = _group_points(reach_T, [A])
+            rep, _, _ = group_points(reach_T, [A])
             e, lists = _cover_lists(A[rep], new_idx, is_ex)
             need = [g for g in range(len(rep)) if e[g] == 0]
             m.cover_all = pyo.Constraint(need, rule=lambda _, g: pyo.quicksum(m.x[int(j)] for j in lists[g]) >= 1)
@@ -224,7 +209,7 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
                 m.obj = pyo.Objective(expr=m.n_new, sense=pyo.minimize)
 
     elif kind == "mexclp":
-        rep, inv, idx = _group_points(reach_T & (w > 0), [A], region_codes)
+        rep, inv, idx = group_points(reach_T & (w > 0), [A], region_codes)
         n_groups = len(rep)
         W = np.bincount(inv, weights=w[idx], minlength=len(rep)) if len(rep) else np.zeros(0)
         e, lists = _cover_lists(A[rep], new_idx, is_ex)
@@ -253,7 +238,7 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
         unreachable = np.flatnonzero(~reach2)
         reachable_weight = float(w[reach1].sum())
         # T2 rule: one row per distinct T2 coverage set among reachable points with demand
-        rep2, inv2, idx2 = _group_points(reach2 & (w > 0), [A2])
+        rep2, inv2, idx2 = group_points(reach2 & (w > 0), [A2])
         W2 = np.bincount(inv2, weights=w[idx2], minlength=len(rep2)) if len(rep2) else np.zeros(0)
         e2, lists2 = _cover_lists(A2[rep2], new_idx, is_ex)
         need2 = [g for g in range(len(rep2)) if e2[g] == 0]
@@ -267,7 +252,7 @@ def build_ems_params_model(inst: EMSInstance, p: EMSParams) -> pyo.ConcreteModel
             m.outside_T2 = pyo.Expression(expr=pyo.quicksum(float(W2[g]) * m.u[g] for g in need2))
             penalty = p.t2_penalty * m.outside_T2
         # T1: once / twice covered
-        rep1, inv1, idx1 = _group_points(reach1 & (w > 0), [A1])
+        rep1, inv1, idx1 = group_points(reach1 & (w > 0), [A1])
         W1 = np.bincount(inv1, weights=w[idx1], minlength=len(rep1)) if len(rep1) else np.zeros(0)
         e1, lists1 = _cover_lists(A1[rep1], new_idx, is_ex)
         G1 = range(len(rep1))

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from sundhed.model.grouping import group_points, label_codes
 from sundhed.model.houses_instance import (DEFAULT_COFINANCING_SHARE, HouseInstance, HouseType,  # noqa: F401 (re-exported)
                                            KBH_FRB_CAP_MIO_KR, NAERHEDSFOND_BUDGET_MIO_KR,
                                            NAERHEDSFOND_YEARLY_MIO_KR, WEAK_KOMMUNE_COFINANCING_SHARE, _TOL,
@@ -49,7 +50,7 @@ class InfeasibleRuleError(ValueError):
 def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = False,
                       min_one_per_catchment: bool = False, min_one_per_uncovered_kommune: bool = False,
                       maxmin_epsilon: float = MAXMIN_EPSILON, new_houses: bool = True,
-                      min_one_per_kommune: bool = False) -> pyo.ConcreteModel:
+                      min_one_per_kommune: bool = False, merge: bool = True) -> pyo.ConcreteModel:
     """Build the siting MIP.
 
     Objectives (the Pyomo objective value is in these units):
@@ -74,6 +75,16 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     * ``min_one_per_kommune``: every kommune that has at least one candidate site ends with an open house
       (existing or new) in it — KL's 2023 "a sundhedshus in every kommune". Kommuner without any candidate
       site are not constrained (:meth:`HouseInstance.kommuner_without_sites` lists them).
+
+    ``merge`` (default, coverage and maxmin): demand points the model cannot tell apart — the same candidate
+    sites within T among the points a hospital (or, without capacity, an existing house) does not cover, and for
+    maxmin the same catchment — become one row with their summed weight
+    (:func:`sundhed.model.grouping.group_points`). Exact: assignments are continuous, so a group's fractional
+    assignment applies to each member alike (split back proportionally to weight). The model's ``x``/``assign``
+    are then indexed by each group's representative (its smallest point index); ``_house_meta["group_of"]``
+    maps every point to its representative (-1 for points outside the model) and ``["n_groups"]`` counts
+    the rows. ``merge=False`` keeps one row per point. The median objective is never merged (its rows carry
+    per-point travel times).
 
     ``new_houses=False`` builds the "before" model: existing houses and hospitals only (rules are ignored).
 
@@ -210,7 +221,7 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     buildable[list(by_site)] = True
     can_open = buildable | ex_mask  # sites that may be open in some plan
 
-    meta = {"objective": objective, "capacity": capacity, "maxmin_epsilon": maxmin_epsilon,
+    meta: dict[str, Any] = {"objective": objective, "capacity": capacity, "maxmin_epsilon": maxmin_epsilon,
             "min_one_per_catchment": min_one_per_catchment,
             "min_one_per_uncovered_kommune": min_one_per_uncovered_kommune,
             "min_one_per_kommune": min_one_per_kommune}
@@ -218,13 +229,29 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     if objective in ("coverage", "maxmin"):
         hosp = inst.hospital_covered()
         within = (tt <= T) & can_open[None, :]
+        cat_codes = label_codes(inst.demand_catchment) if objective == "maxmin" else None
+
+        def groups(mask: np.ndarray, row: np.ndarray) -> tuple[list[int], dict[int, float]]:
+            """Representatives (sorted) of the points in ``mask`` grouped by ``row`` (and catchment for maxmin),
+            with each group's summed weight; every point maps to its representative in ``meta["group_of"]``."""
+            if merge:
+                rep, inv, idx = group_points(mask, [row], cat_codes)
+            else:
+                idx = np.flatnonzero(mask)
+                rep, inv = idx, np.arange(len(idx))
+            W = np.bincount(inv, weights=w[idx], minlength=len(rep)) if len(rep) else np.zeros(0)
+            group_of = np.full(inst.n_demand, -1, dtype=np.int64)
+            group_of[idx] = rep[inv]
+            meta["group_of"], meta["n_groups"] = group_of, len(rep)
+            order = np.argsort(rep, kind="stable")
+            return rep[order].tolist(), {int(r): float(x) for r, x in zip(rep[order], W[order])}
+
         if capacity:
             free = ~hosp
-            ii, jj = np.nonzero(within & free[:, None])
-            pairs = list(zip(ii.tolist(), jj.tolist()))
+            cand_i, Wg = groups(free & within.any(axis=1), within)
+            pairs = [(i, int(j)) for i in cand_i for j in np.flatnonzero(within[i])]
             mdl.A = pyo.Set(initialize=pairs, dimen=2, ordered=True)
             mdl.assign = pyo.Var(mdl.A, bounds=(0, 1))
-            cand_i = sorted(set(ii.tolist()))
             rows_i: dict[int, list] = {i: [] for i in cand_i}
             cols_j: dict[int, list] = {}
             for i, j in pairs:
@@ -237,26 +264,25 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
             new_pairs = [p for p in pairs if not ex_mask[p[1]]]
             mdl.assign_open = pyo.Constraint(new_pairs, rule=lambda b, i, j: b.assign[i, j] <= open_expr(j))
             mdl.capacity = pyo.Constraint(sorted(cols_j), rule=lambda b, j: pyo.quicksum(
-                (float(w[i]) * b.assign[i, jj_] for i, jj_ in cols_j[j])) <= cap_expr(j))
+                (Wg[i] * b.assign[i, jj_] for i, jj_ in cols_j[j])) <= cap_expr(j))
             const_cov = hosp.copy()
         else:
             const_cov = hosp | (within & ex_mask[None, :]).any(axis=1)
             cand = within & ~ex_mask[None, :]
-            cand_i = np.nonzero(~const_cov & cand.any(axis=1))[0].tolist()
+            cand_i, Wg = groups(~const_cov & cand.any(axis=1), cand)
             mdl.I = pyo.Set(initialize=cand_i, ordered=True)
             mdl.x = pyo.Var(mdl.I, bounds=(0, 1))
             near = {i: np.nonzero(cand[i])[0].tolist() for i in cand_i}
             mdl.cover = pyo.Constraint(mdl.I, rule=lambda b, i: b.x[i] <= pyo.quicksum(
                 (b.build[p] for j in near[i] for p in by_site[j])))
         meta["const_covered"] = const_cov
-        covered_w = pyo.quicksum((float(w[i]) * mdl.x[i] for i in cand_i))
+        covered_w = pyo.quicksum((Wg[i] * mdl.x[i] for i in cand_i))
         if objective == "coverage":
             mdl.obj = pyo.Objective(expr=float(w[const_cov].sum()) + covered_w, sense=pyo.maximize)
         else:
             W = float(w.sum())
             cats = inst.catchments()
             dc = np.array(inst.demand_catchment, dtype=object)
-            cand_set = set(cand_i)
             mdl.z = pyo.Var(bounds=(0, 1))
             mdl.worst = pyo.ConstraintList()
             for c in cats:
@@ -266,7 +292,7 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
                     continue
                 base = float(w[members][const_cov[members]].sum())
                 mdl.worst.add(Wc * mdl.z <= base + pyo.quicksum(
-                    (float(w[i]) * mdl.x[i] for i in members.tolist() if i in cand_set)))
+                    (Wg[i] * mdl.x[i] for i in cand_i if dc[i] == c)))
             sec = 0.0 if W <= 0 else maxmin_epsilon / W
             mdl.obj = pyo.Objective(expr=mdl.z + sec * (float(w[const_cov].sum()) + covered_w),
                                     sense=pyo.maximize)

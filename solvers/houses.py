@@ -162,16 +162,25 @@ def _assignment(inst: HouseInstance, mdl, open_sites: list[int], capacity: bool)
     recs_j: list[int] = []
     recs_f: list[float] = []
     if capacity and hasattr(mdl, "assign"):
+        # merged rows (model.houses, ``merge``): a representative's fractions apply to every member of its group
+        group_of = mdl._house_meta.get("group_of")
+        members: dict[int, list[int]] = {}
+        if group_of is not None:
+            for i, r in enumerate(group_of.tolist()):
+                if r >= 0:
+                    members.setdefault(r, []).append(i)
         rest = np.ones(n)
-        for (i, j) in mdl.A:
-            f = _val(mdl.assign[i, j])
+        recs = []
+        for (r, j) in mdl.A:
+            f = _val(mdl.assign[r, j])
             if f > 1e-7:
-                recs_i.append(i)
-                recs_j.append(j)
-                recs_f.append(min(f, 1.0))
-                rest[i] -= f
-        for i in np.nonzero(rest > 1e-7)[0]:
-            recs_i.append(int(i))
+                for i in members.get(r, [r]):
+                    recs.append((i, j, min(f, 1.0)))
+                    rest[i] -= f
+        recs.sort()  # by point, then site: the order of a one-row-per-point model
+        recs_i, recs_j, recs_f = [a for a, _, _ in recs], [b for _, b, _ in recs], [c for _, _, c in recs]
+        for i in np.nonzero(rest > 1e-7)[0].tolist():
+            recs_i.append(i)
             recs_j.append(-1)
             recs_f.append(float(rest[i]))
     else:

@@ -112,3 +112,17 @@ def test_chain_catchments_then_houses(ds):
     pc = chained.per_catchment[chained.per_catchment["catchment"].isin(set(cres.assignment.values()))]
     assert (pc["share_after"] >= pc["share_before"] - 1e-9).all()
     assert pc["share_after"].min() > pc["share_before"].min()
+
+
+def test_merged_national_model_has_fewer_rows(inst):
+    """Sogn points with the same sites within 20 min (and no hospital within 20 min) share one model row:
+    the capacitated national coverage model has fewer rows and variables, the same weight in them."""
+    from sundhed.model.houses import build_house_model
+
+    merged = build_house_model(inst, "coverage", capacity=True)
+    single = build_house_model(inst, "coverage", capacity=True, merge=False)
+    assert merged._house_meta["n_groups"] < 0.7 * single._house_meta["n_groups"]
+    assert merged.nconstraints() < single.nconstraints() and merged.nvariables() < single.nvariables()
+    g = merged._house_meta["group_of"]
+    w = inst.demand_weight
+    assert float(w[g >= 0].sum()) == pytest.approx(float(w[single._house_meta["group_of"] >= 0].sum()))
