@@ -6,12 +6,13 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from sundhed.geodata.errors import DataError
+
+if TYPE_CHECKING:  # pandas and geopandas are imported where used: `sundhed --help` needs neither
+    import geopandas as gpd
+    import pandas as pd
 
 #: The shipped data folder; ``$SUNDHED_DATA_DIR`` points the loaders at a copy (tests of damaged data).
 DATA_DIR = Path(os.environ.get("SUNDHED_DATA_DIR") or Path(__file__).resolve().parent / "data")
@@ -35,6 +36,8 @@ def read_csv_checked(path: str | Path, required: Iterable[str], **kwargs) -> pd.
     pandas/parser errors are turned into :class:`DataError` naming the file (and the line when the
     parser reports it).
     """
+    import pandas as pd
+
     path = Path(path)
     _require_file(path)
     try:
@@ -53,6 +56,8 @@ def read_csv_checked(path: str | Path, required: Iterable[str], **kwargs) -> pd.
 def numeric_column(df: pd.DataFrame, column: str, path: str | Path, *, integer: bool = False,
                    allow_missing: bool = False, minimum: float | None = None) -> pd.Series:
     """Return ``df[column]`` as numbers; a non-numeric cell raises DataError naming its row."""
+    import pandas as pd
+
     raw = df[column]
     values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & (raw.notna() if allow_missing else True)
@@ -75,6 +80,8 @@ def numeric_column(df: pd.DataFrame, column: str, path: str | Path, *, integer: 
 
 def read_vector_checked(path: str | Path, required: Iterable[str]) -> gpd.GeoDataFrame:
     """Read a GeoJSON/vector file; a corrupt file raises DataError naming it."""
+    import geopandas as gpd
+
     path = Path(path)
     _require_file(path)
     try:

@@ -27,21 +27,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from functools import lru_cache
 import hashlib
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.spatial import cKDTree
 
-from sundhed.geodata.io import data_path, numeric_column, read_vector_checked
 from sundhed.geodata.kommuner import CRS_MAP, CRS_METRIC
+from sundhed.geodata.skeleton import EDGES_FILE, NODES_FILE, load_skeleton  # noqa: F401 (re-exported)
 
-EDGES_FILE = data_path("osm_skeleton", "dk_highways_edges.geojson")
-NODES_FILE = data_path("osm_skeleton", "dk_highways_nodes.geojson")
+
 
 #: Speeds in km/h by road class and urbanity. The one documented speed table of the project.
 #: Road classes: motorway (motorvej, project/motorways.csv), main (other skeleton roads), local (links).
@@ -119,6 +115,8 @@ class RoadNetwork:
         Of parallel edges the fastest is kept (a plain COO->CSR conversion would add them up); the km
         matrix holds that edge's length.
         """
+        from scipy.sparse import coo_matrix  # scipy where used: a warm-cache run never imports it (#14)
+
         keep = np.ones(len(self.edge_u), bool)
         if exclude_ferries:
             keep = ~np.isin(self.edge_kind, list(FERRY_KINDS))
@@ -170,24 +168,6 @@ def _to_xy(lat, lon) -> np.ndarray:
     return np.c_[pts.x, pts.y]
 
 
-def load_skeleton(edges_path=EDGES_FILE, nodes_path=NODES_FILE) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Skeleton nodes (``node_id``, x, y in EPSG:25832) and edges (``u``, ``v``, ``length_km``)."""
-    n, e = _load_skeleton_cached(str(edges_path), str(nodes_path))
-    return n.copy(), e.copy()
-
-
-@lru_cache(maxsize=2)
-def _load_skeleton_cached(edges_path: str, nodes_path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    nodes = read_vector_checked(nodes_path, ["node_id"]).to_crs(CRS_METRIC)
-    edges = read_vector_checked(edges_path, ["u", "v", "length_km"])
-    nodes["node_id"] = numeric_column(nodes, "node_id", nodes_path, integer=True)
-    edges["u"] = numeric_column(edges, "u", edges_path, integer=True)
-    edges["v"] = numeric_column(edges, "v", edges_path, integer=True)
-    edges["length_km"] = numeric_column(edges, "length_km", edges_path, minimum=0)
-    n = pd.DataFrame({"node_id": nodes["node_id"], "x": nodes.geometry.x, "y": nodes.geometry.y})
-    return n, pd.DataFrame(edges[["u", "v", "length_km"]])
-
-
 def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: dict[str, np.ndarray],
                   fixed_links: pd.DataFrame, ferries: pd.DataFrame, *,
                   ferry_wait_min: float = FERRY_WAIT_MIN) -> RoadNetwork:
@@ -196,6 +176,9 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
     Points are typically demand points, hospitals and candidate sites; they get local links like
     any other node, so travel times start and end at the points themselves.
     """
+    from scipy.sparse import coo_matrix
+    from scipy.spatial import cKDTree
+
     from sundhed.geodata.roadclass import skeleton_motorway_mask
 
     skel_nodes, skel_edges = load_skeleton()
@@ -370,6 +353,7 @@ def _connect_islands(net: RoadNetwork) -> RoadNetwork:
     to any node outside it. Flagged "modelled_crossing" (a ferry leg).
     """
     from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
 
     wait = net.params["ferry_wait_min"]
     eu, ev, emin, ekind = list(net.edge_u), list(net.edge_v), list(net.edge_min), list(net.edge_kind)

@@ -19,8 +19,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from sundhed.geodata.errors import DataError
 from sundhed.geodata.io import data_path, read_csv_checked
@@ -77,6 +75,9 @@ def classify_skeleton(node_id: np.ndarray, node_xy: np.ndarray, edge_u: np.ndarr
         if problems is None:
             raise DataError(path, msg)
         problems.append(msg)
+
+    from scipy.sparse import coo_matrix  # lazy: a warm-cache run never imports scipy
+    from scipy.sparse.csgraph import dijkstra
 
     from sundhed.geodata.network import _to_xy  # lazy: network imports this module
 

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
 
 from sundhed.geodata.errors import DataError
 from sundhed.geodata.io import atomic_replace
@@ -119,6 +118,8 @@ def shortest_path_minutes_km(csgraph, km_graph, sources: np.ndarray,
     if len(sources) == 0 or len(targets) == 0:
         z = np.zeros((len(sources), len(targets)))
         return z, z.copy()
+    from scipy.sparse.csgraph import dijkstra  # here, not at the top: a warm-cache run never imports scipy
+
     d, pred = dijkstra(csgraph, directed=True, indices=np.asarray(sources), return_predecessors=True)
     ns, n = pred.shape
     node = np.broadcast_to(np.arange(n), (ns, n))
@@ -146,6 +147,8 @@ def shortest_path_minutes(csgraph, sources: np.ndarray, targets: np.ndarray) -> 
     """Dijkstra (scipy) from ``sources`` to ``targets``; returns (len(sources), len(targets)) minutes."""
     if len(sources) == 0 or len(targets) == 0:
         return np.zeros((len(sources), len(targets)))
+    from scipy.sparse.csgraph import dijkstra
+
     d = dijkstra(csgraph, directed=True, indices=np.asarray(sources))  # symmetric graph: same as undirected
     return d[:, np.asarray(targets)]
 
@@ -160,12 +163,29 @@ class EmbeddedNetworkSource(TravelTimeSource):
 
         self.kommuner, self.towns, self.fixed_links, self.ferries = kommuner, towns, fixed_links, ferries
         self.ferry_wait_min = network.FERRY_WAIT_MIN if ferry_wait_min is None else float(ferry_wait_min)
+        self._table_hashes: dict | None = None
 
     def fingerprint(self) -> str:
         """Changes with any shipped data file (road edges and nodes, links, ferries, supplements, motorways,
-        towns, boundaries: the data version), the network code, and the tables this source was given."""
+        towns, boundaries: the data version), the network code and constants, and the tables this source was
+        given. The tables' hashes (about 0.15 CPU s) are computed once per source: its tables are not changed
+        after it is made; the rest is re-read on every call."""
         from sundhed.geodata import hashing, network, roadclass
 
+        if self._table_hashes is None:
+            self._table_hashes = self._hash_tables()
+        blob = json.dumps({
+            "v": 6, "code": _NETWORK_CODE_HASH, "motorways": _file_hash(roadclass.MOTORWAYS_FILE),
+            "data": hashing.data_version(), "code_files": hashing.source_hash(network, sys.modules[__name__]),
+            **self._table_hashes,
+            "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
+            "k": network.LOCAL_K, "max": network.LOCAL_MAX_KM, "bay": network.AROUND_BAY_DETOUR,
+            "urban": [network.URBAN_MIN_POP, network.URBAN_BASE_KM, network.URBAN_PER_SQRT_KINH],
+            "wait": self.ferry_wait_min, "foreign": network.FOREIGN_ROAD_MIN, "land": network.LAND_TOLERANCE_M,
+        }, sort_keys=True, default=str)
+        return "embedded:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def _hash_tables(self) -> dict:
         def frame_hash(df) -> str:
             cols = [c for c in df.columns if c != "geometry"]
             h = hashlib.sha256(pd.util.hash_pandas_object(df[cols].astype(str), index=False).to_numpy().tobytes())
@@ -173,19 +193,12 @@ class EmbeddedNetworkSource(TravelTimeSource):
                 h.update(b"".join(g.wkb for g in df.geometry))
             return h.hexdigest()[:16]
 
-        blob = json.dumps({
-            "v": 6, "code": _NETWORK_CODE_HASH, "motorways": _file_hash(roadclass.MOTORWAYS_FILE),
-            "data": hashing.data_version(), "code_files": hashing.source_hash(network, sys.modules[__name__]),
+        return {
             "frames": [frame_hash(self.towns), frame_hash(self.fixed_links), frame_hash(self.ferries)],
-            "speeds": network.SPEED_KMH, "skel": network.SKELETON_DETOUR, "local": network.LOCAL_DETOUR,
-            "k": network.LOCAL_K, "max": network.LOCAL_MAX_KM, "bay": network.AROUND_BAY_DETOUR,
-            "urban": [network.URBAN_MIN_POP, network.URBAN_BASE_KM, network.URBAN_PER_SQRT_KINH],
-            "wait": self.ferry_wait_min, "foreign": network.FOREIGN_ROAD_MIN, "land": network.LAND_TOLERANCE_M,
             "links": pd.util.hash_pandas_object(self.fixed_links.astype(str)).sum().item(),
             "ferries": pd.util.hash_pandas_object(self.ferries.astype(str)).sum().item(),
             "towns": int(self.towns["geonames_befolkning"].sum()), "ntowns": len(self.towns),
-        }, sort_keys=True, default=str)
-        return "embedded:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
+        }
 
     def network_for(self, points: pd.DataFrame):
         from sundhed.geodata.network import build_network
@@ -288,7 +301,7 @@ def _file_hash(path) -> str:
 #: Hash of the network-building code (network.py, roadclass.py, this file): a code change that moves
 #: minutes can never hit a cached matrix made by the old code.
 _NETWORK_CODE_HASH = hashlib.sha256(b"".join(
-    (Path(__file__).parent / f).read_bytes() for f in ("network.py", "roadclass.py", "traveltimes.py")
+    (Path(__file__).parent / f).read_bytes() for f in ("network.py", "roadclass.py", "skeleton.py", "traveltimes.py")
 )).hexdigest()[:16]
 
 

@@ -27,14 +27,17 @@ PACKAGES = ("sundhed-planner", "highspy", "pyomo", "numpy", "pandas", "scipy", "
 
 
 def _package_roots() -> list[Path]:
-    import sundhed
-    import sundhed.geodata
-    import sundhed.maps
-    import sundhed.model
-    import sundhed.solvers
+    """The folders of the sundhed namespace, found without executing the packages' ``__init__`` (importing
+    ``sundhed.maps`` would load folium, 0.3 CPU s, before a solve that may never draw a map)."""
+    from importlib.util import find_spec
 
-    mods = (sundhed, sundhed.geodata, sundhed.model, sundhed.solvers, sundhed.maps)
-    return [Path(str(m.__file__)).parent for m in mods]
+    roots = []
+    for name in ("sundhed", "sundhed.geodata", "sundhed.model", "sundhed.solvers", "sundhed.maps"):
+        spec = find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError(f"package {name} not found")
+        roots.append(Path(list(spec.submodule_search_locations)[0]))
+    return roots
 
 
 def code_version() -> str:
