@@ -87,9 +87,12 @@ def land_border_pairs(kommuner: gpd.GeoDataFrame, min_shared_m: float = MIN_SHAR
 
 
 def build_adjacency(kommuner: gpd.GeoDataFrame, fixed_links: pd.DataFrame | None = None,
-                    ferries: pd.DataFrame | None = None, landings: pd.DataFrame | None = None) -> nx.Graph:
+                    ferries: pd.DataFrame | None = None, landings: pd.DataFrame | None = None,
+                    land_borders: pd.DataFrame | None = None) -> nx.Graph:
     """Kommune graph with typed edges (real links only); node attributes ``navn``, ``region``, ``ferry_only``.
-    ``landings``: where routes abroad re-enter Denmark (default: the shipped project file)."""
+    ``landings``: where routes abroad re-enter Denmark (default: the shipped project file); ``land_borders``:
+    :func:`land_border_pairs` of ``kommuner`` when the caller has them (the dataset loads them from the
+    derived-data cache, geodata/derived.py), else computed here."""
     fixed_links = load_fixed_links() if fixed_links is None else fixed_links
     ferries = load_ferries() if ferries is None else ferries
     landings = load_ferry_landings_abroad() if landings is None else landings
@@ -113,7 +116,7 @@ def build_adjacency(kommuner: gpd.GeoDataFrame, fixed_links: pd.DataFrame | None
         if crossing_min is not None:
             d["crossing_min"] = min(d.get("crossing_min", float("inf")), float(crossing_min))
 
-    for r in land_border_pairs(kommuner).itertuples():
+    for r in (land_border_pairs(kommuner) if land_borders is None else land_borders).itertuples():
         add(r.a, r.b, "land", "", None)
     for r in fixed_links.itertuples():
         add(int(r.kommune_kode_a), int(r.kommune_kode_b), "bridge", r.name, r.source_file)

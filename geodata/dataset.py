@@ -11,6 +11,7 @@ import pandas as pd
 
 from sundhed.geodata.adjacency import build_adjacency, load_ferries, load_fixed_links
 from sundhed.geodata.hospitals import load_akutsygehuse, load_table_b1
+from sundhed.geodata import derived
 from sundhed.geodata.kommuner import CRS_MAP, load_kommuner
 from sundhed.geodata.errors import DataError
 from sundhed.geodata.population import DEFAULT_POPULATION_YEAR, load_population, load_population_2022
@@ -54,13 +55,22 @@ class Dataset:
     population_year: int = DEFAULT_POPULATION_YEAR
     sogn_ages_2014: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     _matrices: dict = field(default_factory=dict, repr=False)
+    #: embedded-network sources by the identity of the frames they were made from (and the ferry wait), so
+    #: their fingerprint (about 0.15 CPU s of hashing) is computed once per process
+    _sources: dict = field(default_factory=dict, repr=False)
     #: the region set in ``kommuner.region`` / ``hospitals.region``: 2019 (five regions) or 2027 (four);
     #: see geodata.councils.with_regions
     regions_year: int = 2019
 
     # ---- travel times -------------------------------------------------------------------------
     def embedded_source(self, ferry_wait_min: float | None = None) -> EmbeddedNetworkSource:
-        return EmbeddedNetworkSource(self.kommuner, self.towns, self.fixed_links, self.ferries, ferry_wait_min)
+        """The embedded road/ferry network of this dataset's tables; one object per set of tables (a source
+        holds its tables, so the ids in the key stay theirs)."""
+        key = (id(self.kommuner), id(self.towns), id(self.fixed_links), id(self.ferries), ferry_wait_min)
+        if key not in self._sources:
+            self._sources[key] = EmbeddedNetworkSource(self.kommuner, self.towns, self.fixed_links, self.ferries,
+                                                       ferry_wait_min)
+        return self._sources[key]
 
     def demand_points_frame(self) -> pd.DataFrame:
         return points_frame(self.demand["punkt_id"], self.demand.geometry.x, self.demand.geometry.y)
@@ -120,11 +130,14 @@ class Dataset:
         return int(self.kommuner["befolkning"].sum())
 
 
-def build_dataset(hospital_sites: str = "current", population_year: int = DEFAULT_POPULATION_YEAR) -> Dataset:
-    """Load and validate every shipped file (no caching; see :func:`load_dataset`).
+def build_dataset(hospital_sites: str = "current", population_year: int = DEFAULT_POPULATION_YEAR,
+                  derived_cache: bool = False) -> Dataset:
+    """Load every shipped file (no per-process caching; see :func:`load_dataset`).
 
-    ``population_year``: the 1 January whose DST kommune populations weight the demand (2020 or 2021)."""
-    kom = load_kommuner()
+    ``population_year``: the 1 January whose DST kommune populations weight the demand (2020 or 2021).
+    ``derived_cache``: take the kommune polygons and their land borders from the on-disk cache of
+    geodata/derived.py (content-hashed; what :func:`load_dataset` does) instead of deriving them again."""
+    kom = derived.kommuner() if derived_cache else load_kommuner()
     pop, pop_file = load_population(population_year)
     col = f"befolkning_{population_year}"
     unknown = sorted(set(pop["kode"]) - set(kom["kode"]))
@@ -150,17 +163,19 @@ def build_dataset(hospital_sites: str = "current", population_year: int = DEFAUL
     baseline, table = load_table_b1(kom, hosp)
     towns, dropped = load_towns(kom)
     fixed, ferries = load_fixed_links(), load_ferries()
-    adj = build_adjacency(kom, fixed, ferries)
+    borders = derived.land_borders(kom[derived.KOMMUNER_COLUMNS]) if derived_cache else None
+    adj = build_adjacency(kom, fixed, ferries, land_borders=borders)
     return Dataset(kom, hosp, baseline, table, towns, dropped, demand, adj, fixed, ferries, hospital_sites,
                    int(population_year), sogn_ages)
 
 
 @functools.lru_cache(maxsize=4)
 def load_dataset(hospital_sites: str = "current", population_year: int = DEFAULT_POPULATION_YEAR) -> Dataset:
-    """The national dataset, loaded once per process (about 2 s) and checked with the same checks as
+    """The national dataset, loaded once per process (about 0.4 CPU s with the derived-data cache of
+    geodata/derived.py warm, 1.1 s without) and checked with the same checks as
     ``sundhed data check`` (:func:`sundhed.geodata.check.validate`): implausible data raise DataError."""
     from sundhed.geodata.check import validate
 
-    ds = build_dataset(hospital_sites, population_year)
+    ds = build_dataset(hospital_sites, population_year, derived_cache=True)
     validate(ds)
     return ds
