@@ -5,6 +5,8 @@ embedded network joins it into a routable graph:
 
 * **skeleton edges** as given (straight segments between shape nodes), length × ``SKELETON_DETOUR``, each
   classed ``motorway`` (on a stretch of project/motorways.csv, see geodata/roadclass.py) or ``main``;
+* **supplement roads**: real main roads missing from the skeleton (project/roads_supplement.csv, e.g. Rute 16
+  Randers–Grenaa), polylines through their waypoints treated like skeleton edges (kind ``supplement``);
 * **local links** (class ``local``) between each node and its nearest neighbours on the *same landmass*, only when the
   straight segment stays on land (never across water), length × ``LOCAL_DETOUR``;
 * **fixed links** (bridges, tunnels, causeways) from links/fixed_links.csv and the project's
@@ -179,28 +181,12 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
     from scipy.sparse import coo_matrix
     from scipy.spatial import cKDTree
 
-    from sundhed.geodata.roadclass import skeleton_motorway_mask
+    from sundhed.geodata.roadclass import road_pieces, skeleton_motorway_mask
 
     skel_nodes, skel_edges = load_skeleton()
-    skel_motorway = skeleton_motorway_mask()[3]
-    labels: list[str] = [f"osm:{i}" for i in skel_nodes["node_id"]]
-    xy_parts = [skel_nodes[["x", "y"]].to_numpy()]
-    # long skeleton edges cut into pieces: intermediate nodes "mid:<edge>:<k>" on the straight segment
-    skel_pos = {int(i): k for k, i in enumerate(skel_nodes["node_id"])}
-    skel_xy = xy_parts[0]
-    pieces = []                                   # (label_u, label_v, km, motorway)
-    for e, (r, is_mw) in enumerate(zip(skel_edges.itertuples(), skel_motorway)):
-        if r.u not in skel_pos or r.v not in skel_pos:
-            continue
-        m = max(1, int(np.ceil(r.length_km / DENSIFY_KM)))
-        chain = [f"osm:{r.u}"] + [f"mid:{e}:{k}" for k in range(1, m)] + [f"osm:{r.v}"]
-        if m > 1:
-            a, b = skel_xy[skel_pos[r.u]], skel_xy[skel_pos[r.v]]
-            f = np.arange(1, m)[:, None] / m
-            labels += chain[1:-1]
-            xy_parts.append(a + f * (b - a))
-        pieces += [(chain[k], chain[k + 1], r.length_km / m, bool(is_mw)) for k in range(m)]
-    n_road = sum(len(x) for x in xy_parts)        # skeleton and intermediate nodes come first
+    labels, road_xy, mid_road, pieces = road_pieces(skel_nodes, skel_edges, skeleton_motorway_mask()[3], DENSIFY_KM)
+    xy_parts = [road_xy]
+    n_road = len(road_xy)                         # skeleton, supplement and intermediate road nodes come first
     for lab, p in points.items():
         labels.append(f"pt:{lab}")
         xy_parts.append(np.asarray(p, float).reshape(1, 2))
@@ -250,12 +236,11 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
         eclass.append(cls or kind)
 
     # skeleton edges (pieces): motorway or other main road; urban where both ends are urban
-    for lu, lv, length_km, is_mw in pieces:
+    for lu, lv, length_km, cls in pieces:
         u, v = index[lu], index[lv]
-        cls = "motorway" if is_mw else "main"
         speed = SPEED_KMH[f"{cls}_urban" if (urban[u] and urban[v]) else f"{cls}_rural"]
         km = length_km * SKELETON_DETOUR
-        add(u, v, 60 * km / speed, "skeleton", km, cls)
+        add(u, v, 60 * km / speed, "supplement" if lu.startswith("road:") else "skeleton", km, cls)
 
     # local links: each node's k nearest on its own landmass (either end's list), segment on land;
     # none between two road nodes of which one is an intermediate node (it lies on the road already)
@@ -277,7 +262,7 @@ def build_network(kommuner: gpd.GeoDataFrame, towns: gpd.GeoDataFrame, points: d
     cd = np.concatenate(cd_parts) if cd_parts else np.zeros(0)
     ok = ci != cj
     mid = np.zeros(n, bool)
-    mid[len(skel_xy):n_road] = True
+    mid[:n_road] = mid_road
     road = np.arange(n) < n_road
     ok &= ~((mid[ci] | mid[cj]) & road[ci] & road[cj])
     lo, hi = np.minimum(ci[ok], cj[ok]), np.maximum(ci[ok], cj[ok])

@@ -7,6 +7,10 @@ classifies it: between consecutive waypoints of a stretch, the shortest skeleton
 marked ``motorway``. Every other skeleton edge is ``main`` (other main road); the network's local links
 (geodata/network.py) are ``local``.
 
+Main roads missing from the skeleton (``project/roads_supplement.csv``, provenance in
+``project/PROVENANCE_roads_supplement.md``) are added as polylines through their waypoints:
+:func:`road_pieces` returns the skeleton's and the supplement's road nodes and edges for the network.
+
 A ``|`` between two waypoints marks a gap in the skeleton (no path is sought across it; a fixed
 link or local links join the pieces). A waypoint more than ``SNAP_MAX_KM`` from any skeleton node,
 or a path more than ``MAX_PATH_RATIO`` times the straight line between its waypoints, is an error
@@ -24,6 +28,7 @@ from sundhed.geodata.errors import DataError
 from sundhed.geodata.io import data_path, read_csv_checked
 
 MOTORWAYS_FILE = data_path("project", "motorways.csv")
+ROADS_FILE = data_path("project", "roads_supplement.csv")
 #: Road classes of network edges (the keys of geodata.network.SPEED_KMH combine them with urbanity).
 ROAD_CLASSES = ("motorway", "main", "local")
 #: A waypoint must lie within this many km of a skeleton node.
@@ -153,3 +158,83 @@ def skeleton_motorway_mask(path=MOTORWAYS_FILE) -> tuple[np.ndarray, np.ndarray,
     mask = classify_skeleton(nodes["node_id"].to_numpy(), nodes[["x", "y"]].to_numpy(), edges["u"].to_numpy(),
                              edges["v"].to_numpy(), edges["length_km"].to_numpy(), load_motorways(path), path)
     return edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_km"].to_numpy(), mask
+
+
+def load_road_supplement(path=ROADS_FILE) -> pd.DataFrame:
+    """The compiled main roads missing from the skeleton, one row each, ``waypoint_list`` parsed.
+
+    Every row needs a unique ``road_id``, a ``road_class`` of ``main`` or ``motorway``, at least two
+    waypoints, a ``source`` and a ``found_by`` (how the gap was found); otherwise :class:`DataError`.
+    """
+    df = read_csv_checked(path, ["road_id", "route", "name", "from_place", "to_place", "waypoints", "road_class",
+                                 "found_by", "source", "confidence"], dtype={"route": str})
+    parsed = []
+    for i, r in enumerate(df.itertuples()):
+        if r.road_class not in ("main", "motorway"):
+            raise DataError(path, f"road_class {r.road_class!r} is not 'main' or 'motorway'", row=i + 1)
+        if not (str(r.source).strip() and str(r.found_by).strip()) or r.source != r.source or r.found_by != r.found_by:
+            raise DataError(path, "every road needs a source and a found_by note", row=i + 1)
+        try:
+            wp = parse_waypoints(r.waypoints)
+        except ValueError as exc:
+            raise DataError(path, str(exc), row=i + 1) from None
+        if len(wp) < 2:
+            raise DataError(path, "a road needs at least two waypoints", row=i + 1)
+        parsed.append(wp)
+    if df["road_id"].duplicated().any():
+        raise DataError(path, f"duplicate road_id {df.loc[df['road_id'].duplicated(), 'road_id'].iloc[0]!r}")
+    df = df.copy()
+    df["waypoint_list"] = parsed
+    return df
+
+
+def _chain(a: np.ndarray, b: np.ndarray, km: float, densify_km: float, lab_a: str, lab_b: str, prefix: str):
+    """Cut the straight segment a-b (``km`` long) into equal pieces of at most ``densify_km``:
+    (intermediate labels, their xy, [(label_u, label_v, km), ...])."""
+    m = max(1, int(np.ceil(km / densify_km)))
+    mids = [f"{prefix}:{k}" for k in range(1, m)]
+    chain = [lab_a] + mids + [lab_b]
+    xy = a + (np.arange(1, m)[:, None] / m) * (b - a) if m > 1 else np.zeros((0, 2))
+    return mids, xy, [(chain[k], chain[k + 1], km / m) for k in range(m)]
+
+
+def road_pieces(skel_nodes: pd.DataFrame, skel_edges: pd.DataFrame, skel_motorway: np.ndarray, densify_km: float,
+                supplement: pd.DataFrame | None = None):
+    """Road nodes and edges of the embedded network: the skeleton plus the supplement roads.
+
+    Returns ``(labels, xy, mid, pieces)``: node labels (``osm:<id>`` skeleton nodes, ``mid:<edge>:<k>``
+    points on long skeleton edges, ``road:<road_id>:<k>`` supplement waypoints, ``road:<road_id>:<k>:<j>``
+    points between them), their EPSG:25832 coordinates (m), a mask of the intermediate points (they lie on
+    a road already, so the network gives them no local link to another road node), and the pieces
+    ``(label_u, label_v, km, road_class)``; km is the straight length (the network applies its detour factor).
+    """
+    from sundhed.geodata.network import _to_xy  # lazy: network imports this module
+
+    labels = [f"osm:{i}" for i in skel_nodes["node_id"]]
+    skel_xy = skel_nodes[["x", "y"]].to_numpy()
+    xy_parts, mid_parts = [skel_xy], [np.zeros(len(skel_xy), bool)]
+    pos = {int(i): k for k, i in enumerate(skel_nodes["node_id"])}
+    pieces: list[tuple[str, str, float, str]] = []
+    for e, (r, is_mw) in enumerate(zip(skel_edges.itertuples(), skel_motorway)):
+        if r.u not in pos or r.v not in pos:
+            continue
+        mids, mxy, seg = _chain(skel_xy[pos[r.u]], skel_xy[pos[r.v]], r.length_km, densify_km,
+                                f"osm:{r.u}", f"osm:{r.v}", f"mid:{e}")
+        labels += mids
+        xy_parts.append(mxy)
+        mid_parts.append(np.ones(len(mids), bool))
+        pieces += [(a, b, km, "motorway" if is_mw else "main") for a, b, km in seg]
+    for r in (supplement if supplement is not None else load_road_supplement()).itertuples():
+        wxy = _to_xy([w[1] for w in r.waypoint_list], [w[2] for w in r.waypoint_list])
+        wlab = [f"road:{r.road_id}:{k}" for k in range(len(wxy))]
+        labels += wlab
+        xy_parts.append(wxy)
+        mid_parts.append(np.zeros(len(wxy), bool))
+        for k in range(len(wxy) - 1):
+            km = float(np.hypot(*(wxy[k + 1] - wxy[k]))) / 1000
+            mids, mxy, seg = _chain(wxy[k], wxy[k + 1], km, densify_km, wlab[k], wlab[k + 1], wlab[k])
+            labels += mids
+            xy_parts.append(mxy)
+            mid_parts.append(np.ones(len(mids), bool))
+            pieces += [(a, b, piece_km, str(r.road_class)) for a, b, piece_km in seg]
+    return labels, np.vstack(xy_parts), np.concatenate(mid_parts), pieces

@@ -41,7 +41,9 @@ def pair_errors(ds):
 
 
 def test_published_drive_times(pair_errors):
-    """Fit half and held-back half reported; the held-back half is held to the issue-19 target median."""
+    """Fit half and held-back half reported; the held-back half is held to the issue-19 target: median
+    |error| at most 10 % and no pair beyond 25 %. The blind-check group (pairs written down before the
+    model was run on them, after the network fixes found on held-back pairs) is held to the same target."""
     for split in ("fit", "heldback"):
         s = pair_errors.summary(split)
         print(f"\nembedded network vs {s['n']} published drive times ({split}): median |error| "
@@ -50,6 +52,13 @@ def test_published_drive_times(pair_errors):
     held = pair_errors.summary("heldback")
     assert held["n"] >= 30
     assert held["median_abs_pct"] <= 10.0
+    t = pair_errors.table()
+    beyond = t[(t["split"] == "heldback") & (t["err_pct"].abs() > 25)]
+    assert beyond.empty, beyond.to_string()
+    blind = t[t["group"] == "blind_i19"]
+    print(f"blind check ({len(blind)} pairs): median |error| {blind['err_pct'].abs().median():.1f} %, "
+          f"max {blind['err_pct'].abs().max():.1f} %")
+    assert len(blind) >= 10 and blind["err_pct"].abs().median() <= 10 and (blind["err_pct"].abs() <= 25).all()
     assert pair_errors.summary("fit")["median_abs_pct"] <= 10.0
     # km along the fastest route (road pairs; ferry pairs are mostly sailing distance)
     road = (pair_errors.pairs["ferry"] == "no").to_numpy()
