@@ -25,33 +25,22 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
+from sundhed.geodata._tv2 import POSTCODES_FILE, TV2_DIR, load_postcode_polygons, tv2_a_per_postcode
 
 
 def postcode_points(raw: Path) -> gpd.GeoDataFrame:
     """One representative point per numeric postcode (EPSG:25832), with its name and area (km²)."""
-    g = gpd.read_file(raw / "dagi-neogeografen" / "postnumre.geojson")
-    g["geometry"] = shapely.force_2d(g.geometry.values)
-    g = g[g["POSTNR_TXT"].str.fullmatch(r"\d{4}")].to_crs(25832)
-    g = g.dissolve("POSTNR_TXT", aggfunc={"POSTBYNAVN": "first"}).reset_index()
-    g["areal_km2"] = g.area / 1e6
-    g["geometry"] = g.representative_point()
-    g["postnummer"] = g["POSTNR_TXT"].astype(int)
-    return g[["postnummer", "POSTBYNAVN", "areal_km2", "geometry"]]
+    g = load_postcode_polygons(raw / POSTCODES_FILE)
+    g = g[g["postnr_txt"].str.fullmatch(r"\d{4}")].reset_index(drop=True)
+    return gpd.GeoDataFrame({"postnummer": g["postnr_txt"].astype(int), "POSTBYNAVN": g["navn"],
+                             "areal_km2": g.area / 1e6}, geometry=g.representative_point(), crs=g.crs)
 
 
 def observed(raw: Path) -> pd.DataFrame:
-    a = pd.read_csv(raw / "tv2-ambulance-responsetimes" / "A_priority_response_by_postnummer_2021-2025.csv")
-    a = a.rename(columns={"Postnummer": "postnummer", "Gennemsnit_minutter": "observeret_min",
-                          "Antal_ture": "ture", "Region": "region"})
-    a["postnummer"] = pd.to_numeric(a["postnummer"], errors="coerce")
-    a = a.dropna(subset=["postnummer"]).astype({"postnummer": int})
-    # a postcode served by two regions has two rows: trip-weighted mean
-    a["_w"] = a["observeret_min"] * a["ture"]
-    g = a.groupby("postnummer").agg(_w=("_w", "sum"), ture=("ture", "sum"),
-                                    region=("region", lambda r: "/".join(sorted(set(r))))).reset_index()
-    g["observeret_min"] = g["_w"] / g["ture"]
-    return g.drop(columns="_w")
+    """Observed mean A-priority response per postcode (``postnummer``, ``observeret_min``, ``ture``, ``region``)."""
+    a = tv2_a_per_postcode(raw / TV2_DIR)
+    return a.rename(columns={"postnr": "postnummer", "observed_min": "observeret_min", "trips": "ture"})[
+        ["postnummer", "ture", "region", "observeret_min"]]
 
 
 def compare(raw: Path, ds=None) -> pd.DataFrame:
@@ -90,7 +79,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, help="write the per-postcode table here (CSV; keep it out of the repo)")
     ap.add_argument("--top", type=int, default=15)
     args = ap.parse_args(argv)
-    for sub in ("tv2-ambulance-responsetimes", "dagi-neogeografen"):
+    for sub in (TV2_DIR, POSTCODES_FILE.parent.name):
         if not (args.raw / sub).is_dir():
             ap.error(f"--raw {args.raw}: no {sub}/ folder")
     pc = compare(args.raw)

@@ -105,9 +105,23 @@ def test_tv2_loader_and_join(tmp_path):
                              geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3), box(4, 4, 5, 5)], crs=25832)
     j = join_postcodes(obs, polys)
     assert j["polygon"].tolist() == [0, 1, 2, 2, -1]
+    # the network's outlier scan (check_ambulance) reads the same file through the same loader: one row per
+    # postcode, a postcode of two regions at its trip-weighted mean
+    from sundhed.geodata import check_ambulance
+
+    tv2 = tmp_path / "raw" / "tv2-ambulance-responsetimes"
+    tv2.mkdir(parents=True)
+    (tv2 / "A_priority_response_by_postnummer_2021-2025.csv").write_bytes(f.read_bytes())
+    per = check_ambulance.observed(tmp_path / "raw").set_index("postnummer")
+    assert per.loc[2640, "ture"] == 1941 and per.loc[2640, "region"] == "Hovedstaden/Sjælland"
+    assert per.loc[2640, "observeret_min"] == pytest.approx((12.3 * 1930 + 14.7 * 11) / 1941)
+    assert per.loc[9000, "observeret_min"] == 8.0 and len(per) == 4
     f.write_text(f.read_text(encoding="utf-8") + "9000,9.0,5,Nordjylland,Grøn,\n", encoding="utf-8")
     with pytest.raises(DataError, match="duplicate postcode 9000"):
         load_tv2_a(f)
+    (tv2 / "A_priority_response_by_postnummer_2021-2025.csv").write_bytes(f.read_bytes())
+    with pytest.raises(DataError, match="duplicate postcode 9000"):
+        check_ambulance.observed(tmp_path / "raw")
 
 
 def test_statistics_by_hand():
