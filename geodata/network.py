@@ -55,7 +55,8 @@ SPEED_KMH: dict[str, float] = {
     "modelled_crossing": 20.0,  # small-island ferry/causeway not in the shipped tables (not fitted)
 }
 #: Fitted values: `python -m sundhed.geodata.fit_speeds --fit` on the fit half of
-#: tests/data/published_drive_times.csv (55 pairs; the 49 held-back pairs were never used to choose them).
+#: tests/data/published_drive_times.csv (55 pairs; the 49 held-back pairs were never used to choose them;
+#: the 12 blind_i19 rows came later and no speed was refitted after them).
 #: Skeleton edges are straight segments between shape nodes: real road length is a little longer (fitted on km).
 SKELETON_DETOUR = 1.01
 #: Local links are straight lines: road distance ≈ 1.33 × straight-line distance (fitted on km).
