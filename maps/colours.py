@@ -7,6 +7,8 @@ each other (land, bridge or ferry; one step more than touching, so a catchment t
 differs from its new neighbours) are "neighbours"; they are coloured in DSATUR order, each taking the unused
 palette colour farthest (CIE76 ΔE in CIELAB) from its coloured neighbours. ``python -m sundhed.maps.colours``
 prints the table again from the data; ``tests/test_reports.py`` checks the shipped table still matches it.
+The sundhedsråd table (:data:`COUNCIL_COLOURS`) is made the same way on the 17 real 2027 councils
+(``tests/test_council_reports.py`` checks it).
 
 A hospital that is not in the table (e.g. the 22nd root of ``configs/22_catchments.toml``) gets a reserve
 colour by :func:`catchment_colours` (:data:`RESERVE` first, then unused palette colours): the one farthest from
@@ -72,9 +74,29 @@ HOSPITAL_COLOURS: dict[str, str] = {
     "Hjørring": "#c5b0d5",
 }
 
-#: Sundhedsråd (2027 structure) -> colour. Empty until the council data of issue #18 is on main; then it is
-#: filled the same way (``design_colours`` over the councils' adjacency) and shipped here.
-COUNCIL_COLOURS: dict[str, str] = {}
+#: Sundhedsråd (the 17 real 2027 councils) -> fill colour, made by :func:`design_council_table` the same way as
+#: the hospital table (DSATUR over councils within two kommune steps). A solved plan names its councils after the
+#: real council with the same root akutsygehus (``model.councils.council_names``), so a council keeps its colour
+#: in every map and scenario; a council without a real namesake ("Sundhedsråd <hospital>") gets a reserve colour.
+COUNCIL_COLOURS: dict[str, str] = {
+    "Sundhedsråd Midt- og Vestsjælland": "#f3c300",
+    "Sundhedsråd Horsens": "#604e97",
+    "Sundhedsråd Kronjylland": "#008856",
+    "Sundhedsråd Aarhus": "#be0032",
+    "Sundhedsråd Midt": "#dcd300",
+    "Sundhedsråd Vestjylland": "#e25822",
+    "Sundhedsråd Lillebælt": "#17becf",
+    "Sundhedsråd Sydvestjylland": "#8db600",
+    "Sundhedsråd Limfjorden": "#875692",
+    "Sundhedsråd Nordsjælland": "#0067a5",
+    "Sundhedsråd Østsjælland og Øerne": "#882d17",
+    "Sundhedsråd Københavns Omegn Nord": "#98df8a",
+    "Sundhedsråd Amager og Vestegnen": "#9edae5",
+    "Sundhedsråd Hovedstaden": "#e68fac",
+    "Sundhedsråd Fyn": "#c2b280",
+    "Sundhedsråd Sønderjylland": "#b3446c",
+    "Sundhedsråd Vendsyssel": "#f6a600",
+}
 
 #: Reserve colours for a hospital that is not in the table (an added site): far (ΔE >= 41) from every colour of
 #: the table, so an added catchment never looks like an existing one (magenta, ultramarine, spring green).
@@ -155,6 +177,17 @@ def design_hospital_table(ds) -> dict[str, str]:
     return design_colours(order, neighbours_from_assignment(assignment, ds.adjacency.edges(), hops=2))
 
 
+def design_council_table(ds) -> dict[str, str]:
+    """The table :data:`COUNCIL_COLOURS` is made from: the real 2027 councils (in order of their first kommune
+    code), two-step neighbours, as :func:`design_hospital_table`."""
+    from sundhed.geodata.councils import load_councils
+
+    c = load_councils(ds.kommuner)
+    assignment = dict(zip(c["kode"].astype(int), c["sundhedsraad"].astype(str)))
+    order = list(dict.fromkeys(c.sort_values("kode")["sundhedsraad"].astype(str)))
+    return design_colours(order, neighbours_from_assignment(assignment, ds.adjacency.edges(), hops=2))
+
+
 # ------------------------------------------------------------------------------------------- use
 def catchment_colours(
     catchments: Iterable[str],
@@ -190,13 +223,22 @@ def catchment_colours(
     return out
 
 
+def council_colours(councils: Iterable[str], assignment: Mapping[int, str] | None = None,
+                    edges: Iterable[tuple[int, int]] | None = None) -> dict[str, str]:
+    """:func:`catchment_colours` with the council table :data:`COUNCIL_COLOURS` (kommune code -> council)."""
+    return catchment_colours(councils, assignment, edges, table=COUNCIL_COLOURS)
+
+
 def colour_rows(colours: Mapping[str, str]) -> list[dict[str, str]]:
     """``[{"catchment": name, "colour": hex}, ...]`` for CSV/JSON output."""
     return [{"catchment": k, "colour": v} for k, v in colours.items()]
 
 
-if __name__ == "__main__":  # print the table from the data (to ship a new one when Table B.1 changes)
+if __name__ == "__main__":  # print both tables from the data (to ship new ones when Table B.1 / the councils change)
     from sundhed.geodata.dataset import load_dataset
 
-    for name, col in design_hospital_table(load_dataset()).items():
-        print(f'    "{name}": "{col}",')
+    _ds = load_dataset()
+    for table in (design_hospital_table(_ds), design_council_table(_ds)):
+        for name, col in table.items():
+            print(f'    "{name}": "{col}",')
+        print()

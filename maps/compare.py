@@ -30,6 +30,7 @@ TEXTS = {
         "figure": "Hovedtal",
         "diff": "Forskel (B − A)",
         "catchments": "Sundhedsfællesskaber",
+        "councils": "Sundhedsråd",
         "houses": "Sundhedshuse",
         "akutbiler": "Akutbiler",
         "what": "Hvad ændrer sig fra A til B",
@@ -46,6 +47,10 @@ TEXTS = {
         "new_catchment": "Nyt sundhedsfællesskab i B: {c} ({pop} indbyggere)",
         "gone_catchment": "{c} er ikke et sundhedsfællesskab i B",
         "n_moved": "{n} kommuner med {pop} indbyggere skifter sundhedsfællesskab.",
+        "n_moved_councils": "{n} kommuner med {pop} indbyggere skifter sundhedsråd.",
+        "new_council": "Nyt sundhedsråd i B: {c} ({pop} indbyggere)",
+        "gone_council": "{c} er ikke et sundhedsråd i B",
+        "legend_moved_councils": "Kommune skifter sundhedsråd (farve: rådet i B)",
         "sites_added": "B har {n} {what}, som A ikke har: {names}",
         "sites_removed": "A har {n} {what}, som B ikke har: {names}",
         "houses_what": "sundhedshuse",
@@ -68,6 +73,7 @@ TEXTS = {
         "figure": "Key figures",
         "diff": "Difference (B − A)",
         "catchments": "Health-care communities",
+        "councils": "Health councils",
         "houses": "Health houses",
         "akutbiler": "Rapid response cars",
         "what": "What changes from A to B",
@@ -83,6 +89,10 @@ TEXTS = {
         "new_catchment": "New catchment in B: {c} ({pop} inhabitants)",
         "gone_catchment": "{c} is not a catchment in B",
         "n_moved": "{n} municipalities with {pop} inhabitants change catchment.",
+        "n_moved_councils": "{n} municipalities with {pop} inhabitants change health council.",
+        "new_council": "New health council in B: {c} ({pop} inhabitants)",
+        "gone_council": "{c} is not a health council in B",
+        "legend_moved_councils": "Municipality changes health council (colour: its council in B)",
         "sites_added": "B has {n} {what} that A does not: {names}",
         "sites_removed": "A has {n} {what} that B does not: {names}",
         "houses_what": "health houses",
@@ -168,20 +178,24 @@ def move_sentence(mv: Move, lang: str) -> str:
     )
 
 
-def catchment_sentences(a: pd.DataFrame, b: pd.DataFrame, lang: str) -> list[str]:
+def catchment_sentences(a: pd.DataFrame, b: pd.DataFrame, lang: str, kind: str = "catchments") -> list[str]:
+    """Sentences about two assignment tables: of catchments, or (``kind="councils"``) of sundhedsråd (whose
+    assignment.csv has the same columns, the council in ``catchment``)."""
     T = TEXTS[lang]
+    sfx = "_councils" if kind == "councils" else ""
+    new, gone = ("new_council", "gone_council") if kind == "councils" else ("new_catchment", "gone_catchment")
     moves = catchment_changes(a, b)
     out = []
     if moves:
         out.append(
-            T["n_moved"].format(
+            T["n_moved" + sfx].format(
                 n=fmt_int(sum(len(m.codes) for m in moves), lang), pop=fmt_int(sum(m.population for m in moves), lang)
             )
         )
     pa = a.groupby("catchment")["population"].sum()
     pb = b.groupby("catchment")["population"].sum()
-    out += [T["new_catchment"].format(c=c, pop=fmt_int(pb[c], lang)) for c in pb.index if c not in pa.index]
-    out += [T["gone_catchment"].format(c=c) for c in pa.index if c not in pb.index]
+    out += [T[new].format(c=c, pop=fmt_int(pb[c], lang)) for c in pb.index if c not in pa.index]
+    out += [T[gone].format(c=c) for c in pa.index if c not in pb.index]
     out += [move_sentence(m, lang) for m in moves]
     return out
 
@@ -239,7 +253,7 @@ def _cell(f, lang: str) -> str:
     """A figure's value for the side-by-side table, with the name it refers to (farthest kommune etc.)."""
     if f is None:
         return "–"
-    named = f.detail and f.key in ("max_minutes", "weakest", "weakest_region")
+    named = f.detail and f.key in ("max_minutes", "weakest", "weakest_region", "smallest", "largest")
     return fmt_value(f.value, f.kind, lang) + (f" ({esc(f.detail)})" if named else "")
 
 
@@ -266,7 +280,7 @@ def _headline_table(A: Side, B: Side, models: list[str], lang: str) -> str:
                     diff = sign + fmt_value(abs(dv), ref.kind, lang)
                 else:
                     diff = "0"
-                if abs(dv) > 1e-9:
+                if abs(dv) > 1e-9 and ref.judged:
                     better = (dv < 0) if ref.lower_is_better else (dv > 0)
                     diff = f"<span class='{'better' if better else 'worse'}'>{diff}</span>"
             rows.append(
@@ -285,8 +299,8 @@ def compare_sentences(A: Side, B: Side, lang: str) -> dict[str, list[str]]:
     both = [m for m in A.summaries if m in B.summaries]
     for m in both:
         s: list[str] = []
-        if m == "catchments":
-            s = catchment_sentences(A.tables["assignment"], B.tables["assignment"], lang)
+        if m in ("catchments", "councils"):
+            s = catchment_sentences(A.tables["assignment"], B.tables["assignment"], lang, kind=m)
         elif m == "houses":
             sa, sb = A.summaries[m], B.summaries[m]
             lab = label(figures_for(m, sb)[0], m, sb, lang)
@@ -329,13 +343,20 @@ def _new(sites: pd.DataFrame) -> pd.DataFrame:
     return sites[~sites["existing"].astype(bool)] if "existing" in sites.columns else sites
 
 
+def assignment_kind(A: Side, B: Side) -> str | None:
+    """``catchments`` or ``councils`` when both folders hold that plan (their assignment.csv files compare),
+    else None (a catchment plan and a council plan are not compared kommune by kommune)."""
+    return next((m for m in ("catchments", "councils") if m in A.summaries and m in B.summaries), None)
+
+
 def _difference_map(ds, A: Side, B: Side, colours: Mapping[str, str], lang: str) -> tuple[str, str]:
     T = TEXTS[lang]
     fills: dict[int, str] = {}
     titles: dict[int, str] = {}
     dashed: list[int] = []
     legend = []
-    if "assignment" in A.tables and "assignment" in B.tables:
+    kind = assignment_kind(A, B)
+    if kind is not None and "assignment" in A.tables and "assignment" in B.tables:
         a = A.tables["assignment"].set_index("code")
         b = B.tables["assignment"].set_index("code")
         for k in b.index:
@@ -350,7 +371,8 @@ def _difference_map(ds, A: Side, B: Side, colours: Mapping[str, str], lang: str)
             else:
                 fills[int(k)] = SAME_FILL
                 titles[int(k)] = f"{b.at[k, 'kommune']}: {cb}"
-        legend.append(f"<span class='sw' style='background:#bbb;border:1.5px dashed #000'></span> {T['legend_moved']}")
+        moved_leg = T["legend_moved_councils" if kind == "councils" else "legend_moved"]
+        legend.append(f"<span class='sw' style='background:#bbb;border:1.5px dashed #000'></span> {moved_leg}")
         legend.append(f"<span class='sw' style='background:{SAME_FILL}'></span> {T['legend_same']}")
     pts: list[Point] = []
     for key, id_col, shape in (("houses_sites", "site_id", "square"), ("ems_new_units", "station_id", "star")):
@@ -402,14 +424,15 @@ def render_compare(ds, A: Side, B: Side, out_path, *, lang: str = "da") -> Path:
     """Write ``compare.html`` for result folders ``A`` and ``B``."""
     if lang not in TEXTS:
         raise ValueError(f"lang must be one of {sorted(TEXTS)}, got {lang!r}")
-    from sundhed.maps.colours import catchment_colours
+    from sundhed.maps.colours import catchment_colours, council_colours
 
     T = TEXTS[lang]
-    models = [m for m in ("catchments", "houses", "akutbiler") if m in A.summaries and m in B.summaries]
+    models = [m for m in ("catchments", "councils", "houses", "akutbiler") if m in A.summaries and m in B.summaries]
     colours: dict[str, str] = {}
-    if "assignment" in B.tables:
+    kind = assignment_kind(A, B)
+    if kind is not None and "assignment" in B.tables:
         asg = B.tables["assignment"]
-        colours = catchment_colours(
+        colours = (council_colours if kind == "councils" else catchment_colours)(
             sorted(set(asg["catchment"])), dict(zip(asg["code"].astype(int), asg["catchment"])), ds.adjacency.edges()
         )
     svg, legend = _difference_map(ds, A, B, colours, lang)

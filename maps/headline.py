@@ -40,6 +40,14 @@ TEXTS = {
         "h_catchments": "Hovedtal",
         "h_houses": "Hovedtal",
         "h_akutbiler": "Hovedtal",
+        "councils": "Sundhedsråd",
+        "council_minutes": "Gns. rejsetid til akutsygehus i eget råd",
+        "smallest": "Mindste råd",
+        "largest": "Største råd",
+        "councils_outside": "Råd uden for befolkningsbåndet",
+        "council_moves": "Kommuner flyttet fra 2027-rådene",
+        "ref_councils": "2027-rådene",
+        "band": "bånd",
     },
     "en": {
         "mean_minutes": "Mean travel time to emergency hospital",
@@ -66,6 +74,14 @@ TEXTS = {
         "h_catchments": "Key figures",
         "h_houses": "Key figures",
         "h_akutbiler": "Key figures",
+        "councils": "Health councils",
+        "council_minutes": "Mean travel time to the emergency hospital of the own council",
+        "smallest": "Smallest council",
+        "largest": "Largest council",
+        "councils_outside": "Councils outside the population band",
+        "council_moves": "Municipalities moved from the 2027 councils",
+        "ref_councils": "2027 councils",
+        "band": "band",
     },
 }
 
@@ -75,7 +91,9 @@ class Figure:
     """One headline figure. ``value`` / ``reference`` in the unit of ``kind``: ``min`` (minutes), ``int``
     (a count), ``inh`` (inhabitants), ``pct`` (a share 0..1), ``mio`` (mio. kr.). ``reference`` is Table B.1
     (catchments) or the situation before the plan (houses, akutbiler); ``detail`` a name (e.g. the farthest
-    kommune)."""
+    kommune). ``band``: the population band (inhabitants) a council's population is held against (its bound is
+    the ``reference``); ``judged``: a difference is better or worse (False for counts like the number of
+    councils)."""
 
     key: str
     value: float | int | None
@@ -84,6 +102,8 @@ class Figure:
     detail: str = ""
     ref_detail: str = ""
     lower_is_better: bool = True
+    band: tuple[float, float] | None = None
+    judged: bool = True
 
 
 # ------------------------------------------------------------------------------------------- per model
@@ -174,11 +194,48 @@ def ems_figures(summary: dict) -> list[Figure]:
     return figs
 
 
-FIGURES = {"catchments": catchment_figures, "houses": house_figures, "akutbiler": ems_figures}
+def short_name(council: str) -> str:
+    """``Sundhedsråd Fyn`` -> ``Fyn`` (where a label or header already says 'Sundhedsråd')."""
+    return council[len("Sundhedsråd "):] if council.startswith("Sundhedsråd ") else council
+
+
+def council_figures(summary: dict) -> list[Figure]:
+    """Councils, mean minutes to the own council's akutsygehus, smallest and largest council against the band,
+    councils outside the band, kommuner moved; the reference councils (``summary["reference"]``, the real 2027
+    councils under the same band) beside each. The real structure itself (status ``table``) has no reference
+    and no 'moved' tile."""
+    m = summary["metrics"]
+    table = summary.get("status") == "table"
+    ref = {} if table else (summary.get("reference") or {})
+    band = tuple(summary["band"]) if summary.get("band") else None
+    lo, hi = band if band else (None, None)
+
+    def r(key: str):
+        return ref.get(key) if ref else None
+
+    figs = [
+        Figure("councils", m["councils"], r("councils"), "int", judged=False),
+        Figure("council_minutes", m["mean_minutes"], r("mean_minutes"), "min"),
+        Figure("smallest", m.get("smallest_population"), lo, "inh", short_name(str(m.get("smallest_council") or "")),
+               lower_is_better=False, band=band, judged=False),
+        Figure("largest", m.get("largest_population"), hi, "inh", short_name(str(m.get("largest_council") or "")),
+               band=band, judged=False),
+        Figure("councils_outside", len(m["outside_band"]), len(ref["outside_band"]) if ref else None, "int",
+               ", ".join(map(short_name, m["outside_band"])),
+               ", ".join(map(short_name, ref.get("outside_band", []))) if ref else ""),
+    ]
+    if not table:
+        figs.append(Figure("council_moves", int(m["changes_vs_reference"]), 0 if ref else None, "int"))
+    return figs
+
+
+FIGURES = {"catchments": catchment_figures, "councils": council_figures, "houses": house_figures,
+           "akutbiler": ems_figures}
 
 
 def figures_for(model: str, summary: dict) -> list[Figure]:
-    """Headline figures of ``model`` (``catchments``, ``houses``, ``akutbiler``) from its summary dict."""
+    """Headline figures of ``model`` (``catchments``, ``councils``, ``houses``, ``akutbiler``) from its summary
+    dict."""
     if model not in FIGURES:
         raise ValueError(f"no headline for model {model!r}; known: {sorted(FIGURES)}")
     return FIGURES[model](summary)
@@ -220,10 +277,12 @@ def reference_text(fig: Figure, model: str, lang: str) -> str:
         return ""
     if fig.key == "state_spend":
         return T["of_budget"].format(b=fmt_value(fig.reference, "mio", lang))
+    if fig.band is not None:
+        return f"{T['band'].capitalize()}: {fmt_int(fig.band[0], lang)}–{fmt_int(fig.band[1], lang)}"
     ref = fmt_value(fig.reference, fig.kind, lang)
     if fig.ref_detail and fig.key == "max_minutes":
         ref = f"{esc(fig.ref_detail)} {ref}"
-    who = T["ref_b1"] if model == "catchments" else T["before"]
+    who = {"catchments": T["ref_b1"], "councils": T["ref_councils"]}.get(model, T["before"])
     return f"{who}: {ref}"
 
 
@@ -243,7 +302,7 @@ def headline_html(
         detail = esc(f.detail) if f.detail else ""
         ref = reference_text(f, model, lang)
         arrow = ""
-        if f.reference is not None and f.value is not None and f.key not in ("state_spend",):
+        if f.reference is not None and f.value is not None and f.key != "state_spend" and (f.judged or f.band):
             better = (f.value < f.reference) if f.lower_is_better else (f.value > f.reference)
             worse = (f.value > f.reference) if f.lower_is_better else (f.value < f.reference)
             arrow = " hl-better" if better else (" hl-worse" if worse else "")

@@ -22,9 +22,19 @@ TEXTS: dict[str, dict[str, Any]] = {
         "config": "Konfiguration",
         "scenario": "Scenarie",
         "catchments": "Sundhedsfællesskaber",
+        "councils": "Sundhedsråd",
         "houses": "Sundhedshuse",
         "akutbiler": "Akutbiler",
         "catchment": "Sundhedsfællesskab",
+        "council": "Sundhedsråd",
+        "council_leg": "Farve: sundhedsråd; sort streg: grænse mellem råd; sort prik: akutsygehus",
+        "council_moved_leg": "stiplet: kommune flyttet fra sit 2027-råd",
+        "council_moved_h": "Kommuner flyttet fra 2027-rådene ({n})",
+        "council_minutes": "Min. = befolkningsvægtet rejsetid til nærmeste akutsygehus i eget råd.",
+        "data_councils": (
+            "Data: DAGI 2014, DST 1.1.{year}, 2.141 sogne, OSM-vejskelet, sundhedsråd 2027 (afpihl/sundhedsraad, "
+            "2026; Lejre og Rudersdal uverificeret*). Befolkningsbåndet er modellens, ikke en officiel norm."
+        ),
         "population": "Befolkning",
         "kommuner": "Kommuner",
         "minutes": "Gns. min",
@@ -37,7 +47,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "houses_leg": "Farve: andel af kommunens indbyggere inden for {T} min efter planen; firkant: nyt hus",
         "ems_leg": "Farve: regionens andel nået inden for {T} min efter planen; stjerne: ny akutbil",
         "data": (
-            "Data: DAGI 2014, DST 1.1.2020, Tabel B.1 2019, GeoNames, OSM-vejskelet. Befolkningen i "
+            "Data: DAGI 2014, DST 1.1.{year}, Tabel B.1 2019, GeoNames, OSM-vejskelet. Befolkningen i "
             "sundhedshus- og akutbilmodellerne er modelleret (kommunens indbyggere fordelt på byer)."
         ),
         "maps": "Interaktive kort: {files}",
@@ -55,9 +65,21 @@ TEXTS: dict[str, dict[str, Any]] = {
         "config": "Config",
         "scenario": "Scenario",
         "catchments": "Health-care communities",
+        "councils": "Health councils",
         "houses": "Health houses",
         "akutbiler": "Rapid response cars",
         "catchment": "Health-care community",
+        "council": "Health council",
+        "council_leg": "Colour: health council; black line: border between councils; black dot: emergency hospital",
+        "council_moved_leg": "dashed: municipality moved from its 2027 council",
+        "council_moved_h": "Municipalities moved from the 2027 councils ({n})",
+        "council_minutes": "Min. = population-weighted travel time to the nearest emergency hospital of the own "
+        "council.",
+        "data_councils": (
+            "Data: DAGI 2014, DST 1 Jan {year}, 2,141 parishes, OSM road skeleton, health councils 2027 "
+            "(afpihl/sundhedsraad, 2026; Lejre and Rudersdal unverified*). The population band is the model's, "
+            "not an official norm."
+        ),
         "population": "Population",
         "kommuner": "Municipalities",
         "minutes": "Mean min",
@@ -70,7 +92,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "houses_leg": "Colour: share of the municipality within {T} min after the plan; square: new house",
         "ems_leg": "Colour: the region's share reached within {T} min after the plan; star: new car",
         "data": (
-            "Data: DAGI 2014, DST 1 Jan 2020, Table B.1 2019, GeoNames, OSM road skeleton. Population in the "
+            "Data: DAGI 2014, DST 1 Jan {year}, Table B.1 2019, GeoNames, OSM road skeleton. Population in the "
             "house and rapid-response models is modelled (each municipality's inhabitants spread over towns)."
         ),
         "maps": "Interactive maps: {files}",
@@ -270,7 +292,56 @@ def _ems_block(ds, d: Path, summary: dict, lang: str) -> tuple[str, str, str]:
     return svg + legend, table, ""
 
 
-BLOCKS = {"catchments": _catchment_block, "houses": _houses_block, "akutbiler": _ems_block}
+def _council_block(ds, d: Path, summary: dict, lang: str) -> tuple[str, str, str]:
+    from sundhed.maps.colours import UNUSED, council_colours
+    from sundhed.maps.headline import short_name
+
+    T = TEXTS[lang]
+    asg = pd.read_csv(d / "assignment.csv")
+    pc = pd.read_csv(d / "councils.csv")
+    plan = {int(k): str(c) for k, c in zip(asg["code"], asg["catchment"])}
+    colour = council_colours(sorted(set(pc["name"])), plan, ds.adjacency.edges())
+    if "colour" in pc.columns:
+        colour.update(dict(zip(pc["name"], pc["colour"])))
+    fills = {k: colour.get(c, UNUSED) for k, c in plan.items()}
+    titles = {int(k): f"{n}: {c} ({h})" for k, n, c, h in zip(asg["code"], asg["kommune"], asg["catchment"],
+                                                                asg["hospital"])}
+    real = summary.get("status") == "table"
+    moved = [] if real else [int(k) for k, m in zip(asg["code"], asg["moved"]) if bool(m)]
+    pts = [Point(float(g.x), float(g.y), "#111111", "circle", 2.2, str(n))
+           for n, g in zip(ds.hospitals["navn"], ds.hospitals.geometry)]
+    svg = svg_map(ds.kommuner.assign(region=ds.kommuner["kode"].map(plan)),
+                  fills, titles=titles, dashed=moved, points=pts)
+    legend = f"<div class='leg'>{T['council_leg']}" + (f"; {T['council_moved_leg']}" if moved else "") + "</div>"
+    side = ""
+    if moved:
+        mv = asg[asg["moved"].astype(bool)].sort_values("kommune")
+        items = "".join(f"<li>{esc(str(n))}: {esc(short_name(str(r)))} → {esc(short_name(str(c)))}</li>"
+                        for n, r, c in zip(mv["kommune"], mv["reference"], mv["catchment"]))
+        side = f"<h2>{T['council_moved_h'].format(n=len(mv))}</h2><ul class='moved'>{items}</ul>"
+    starred = set(asg.loc[asg["unverified"].astype(bool), "catchment"]) if "unverified" in asg else set()
+    rows = []
+    for _, r in pc.sort_values("name").iterrows():
+        st = str(r["band_status"])
+        cls = " class='out'" if st == "uden for" else ""
+        star = " *" if r["name"] in starred else ""
+        rows.append(
+            f"<tr><td><span class='sw' style='background:{colour.get(r['name'], UNUSED)}'></span> "
+            f"{esc(short_name(str(r['name'])))}{star}</td><td class='n'>{fmt_int(r['kommuner'], lang)}</td>"
+            f"<td class='n'>{fmt_int(r['population'], lang)}</td><td class='n'>{fmt_min(r['minutes'], lang)}</td>"
+            f"<td{cls}>{T['band_status'].get(st, st)}</td></tr>"
+        )
+    head = (f"<tr><th>{T['council']}</th><th class='n'>{T['kommuner']}</th><th class='n'>{T['population']}</th>"
+            f"<th class='n'>{T['minutes']}</th><th>{T['band']}</th></tr>")
+    half = (len(rows) + 1) // 2
+    table = ("<div class='cols'>"
+             + "".join(f"<table class='t'>{head}{''.join(part)}</table>" for part in (rows[:half], rows[half:]) if part)
+             + f"</div><div class='leg'>{T['council_minutes']}</div>")
+    return svg + legend, table, side
+
+
+BLOCKS = {"catchments": _catchment_block, "councils": _council_block, "houses": _houses_block,
+          "akutbiler": _ems_block}
 
 
 def render_summary_page(
@@ -300,6 +371,7 @@ def render_summary_page(
         tiles += side
     today = _dt.date.today().isoformat()
     files = ", ".join(map_files)
+    data = T.get(f"data_{first}", T["data"]).format(year=ds.population_year)
     html = f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{esc(scenario)} – {T["title"]}</title>
 <style>{HEADLINE_CSS}{PRINT_CSS}</style></head>
@@ -308,7 +380,7 @@ def render_summary_page(
 <div class="meta">{T["title"]} · {T["date"]}: {today} · {T["config"]}: <code>{esc(config_hash) or "–"}</code></div>
 <div class="cols"><div class="map">{svg}</div><div class="side">{tiles}</div></div>
 <h2>{T[first]}</h2>{table}
-<div class="foot">{T["data"]}{(" " + T["maps"].format(files=esc(files))) if files else ""}</div>
+<div class="foot">{data}{(" " + T["maps"].format(files=esc(files))) if files else ""}</div>
 </div></body></html>"""
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -334,12 +334,18 @@ def _cut_off(inst: CouncilInstance, members, root: int) -> list[str]:
 
 
 def council_metrics(units: pd.DataFrame, kom: pd.DataFrame) -> dict:
-    """Headline figures of a scored grouping (minutes population-weighted, inhabitants)."""
+    """Headline figures of a scored grouping (minutes population-weighted, inhabitants; ``smallest`` /
+    ``largest``: the council with the fewest / most inhabitants and its population)."""
     w = kom["population"].to_numpy(float)
     t = kom["travel_minutes"].to_numpy(float)
     ok = np.isfinite(t)
+    by_pop = units.sort_values(["population", "name"])
     return {
         "councils": int(len(units)),
+        "smallest_council": str(by_pop["name"].iloc[0]) if len(units) else None,
+        "smallest_population": int(by_pop["population"].iloc[0]) if len(units) else None,
+        "largest_council": str(by_pop["name"].iloc[-1]) if len(units) else None,
+        "largest_population": int(by_pop["population"].iloc[-1]) if len(units) else None,
         "mean_minutes": round(float(np.average(t[ok], weights=w[ok])), 3) if ok.any() else None,
         "max_minutes": round(float(t[ok].max()), 3) if ok.any() else None,
         "changes_vs_reference": int(kom["moved"].sum()),

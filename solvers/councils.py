@@ -34,7 +34,11 @@ class CouncilResult:
 
     ``roots``: kommune -> root hospital; ``names``: root hospital -> council name; ``units``: one row per
     council (see :func:`model.councils.evaluate_councils`); ``kommuner``: one row per kommune with its
-    council, serving hospital, minutes, ``moved`` and ``reference`` (its real 2027 council)."""
+    council, serving hospital, minutes, ``moved`` and ``reference`` (its real 2027 council); ``band``: the
+    population band the plan was solved under (inhabitants; None = none); ``reference_metrics``: the reference
+    councils scored under the same band (:func:`model.councils.council_metrics`; the headline's comparison,
+    None for the real structure itself); ``colours``: council -> fill colour of the maps' stable table (the
+    ``colour`` column of councils.csv)."""
 
     model: ClassVar[str] = "councils"
 
@@ -46,6 +50,9 @@ class CouncilResult:
     objective: str
     terms: dict[str, float]
     config: dict = field(default_factory=dict)
+    band: tuple[float, float] | None = None
+    reference_metrics: dict | None = None
+    colours: dict[str, str] | None = None
 
     @property
     def final_stats(self) -> SolveStats:
@@ -70,6 +77,8 @@ class CouncilResult:
         u = self.units.copy()
         for c in ("hospitals", "unverified", "cut_off"):
             u[c] = u[c].map(", ".join)
+        if self.colours:
+            u["colour"] = u["name"].map(self.colours)
         return {"assignment": self.assignment_table(), "councils": u}
 
     def metrics(self) -> list[Metric]:
@@ -94,6 +103,7 @@ class CouncilResult:
                 "solves": [x.to_dict() for x in self.stats], "terms": self.terms,
                 "metrics": council_metrics(self.units, self.kommuner),
                 "units": json.loads(self.units.to_json(orient="records", force_ascii=False)),
+                "band": list(self.band) if self.band else None, "reference": self.reference_metrics,
                 "config": self.config}
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
@@ -110,6 +120,12 @@ class CouncilResult:
         for c in ("hospitals", "unverified", "cut_off"):
             if c not in units:
                 units[c] = [[] for _ in range(len(units))]
+        colours = None
+        if (Path(out_dir) / "councils.csv").exists():
+            c = read_table(out_dir, "councils", ("name", "colour"))
+            if "colour" in c.columns:
+                colours = dict(zip(c["name"], c["colour"]))
+        band = s.get("band")
         roots = {}
         for name, hs in zip(units["name"], units["hospitals"]):
             for code in k.loc[k["council"] == name, "code"]:
@@ -117,7 +133,8 @@ class CouncilResult:
         return cls(roots=roots, names={hs[0]: n for n, hs in zip(units["name"], units["hospitals"]) if hs},
                    units=units, kommuner=k, stats=[SolveStats.from_dict(x) for x in s.get("solves", [])],
                    objective=str(s.get("objective")), terms=dict(s.get("terms") or {}),
-                   config=dict(s.get("config") or {}))
+                   config=dict(s.get("config") or {}), band=(float(band[0]), float(band[1])) if band else None,
+                   reference_metrics=s.get("reference"), colours=colours)
 
 
 def _solve(inst, rules, weights, options, bounds=()):
@@ -177,4 +194,8 @@ def solve_councils(inst: CouncilInstance, rules: CouncilRules | None = None, obj
     units, kom = evaluate_councils(inst, council_of, rules, unverified)
     kom["reference"] = kom["code"].map(inst.reference) if inst.reference else None
     terms = {n: float(pyo.value(m.term[n])) for n in ("travel", "changes") if n != "changes" or inst.reference}
-    return CouncilResult(roots, names, units, kom, stats, objective, terms, config or {})
+    ref_metrics = None
+    if inst.reference:  # the reference councils under the same rules: the headline's comparison
+        ref_metrics = council_metrics(*evaluate_councils(inst, inst.reference, rules, unverified))
+    return CouncilResult(roots, names, units, kom, stats, objective, terms, config or {}, band=rules.band,
+                         reference_metrics=ref_metrics)

@@ -146,11 +146,9 @@ def cmd_evaluate(args) -> int:
 def cmd_map(args) -> int:
     """Re-render every map of a result folder from its stored plans (never re-solves), with its summary.html,
     results.xlsx and results.gpkg; or write and map a real structure (Table B.1, the 2027 councils)."""
-    from sundhed.geodata.dataset import load_dataset
-    from sundhed.reports import STRUCTURES, finish_folder
+    from sundhed.reports import STRUCTURES, dataset_for, finish_folder
     from sundhed.scenario import read_result, render_maps
     from sundhed.steps import MapInfo
-    from sundhed.geodata.population import DEFAULT_POPULATION_YEAR
 
     if args.result in STRUCTURES and not Path(args.result).is_dir():
         d = STRUCTURES[args.result](Path(args.out or f"results/{args.result}"))
@@ -163,11 +161,7 @@ def cmd_map(args) -> int:
         return EXIT_USAGE
     info = MapInfo(cfg.get("scenario", d.name), cfg.get("config_hash", ""),
                    args.lang or cfg.get("output", {}).get("lang", "da"))
-    from sundhed.geodata.councils import with_regions
-
-    ds = with_regions(load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"),
-                                   cfg.get("data", {}).get("population_year", DEFAULT_POPULATION_YEAR)),
-                      int(cfg.get("regions_year", 2019)))
+    ds = dataset_for(cfg)
     for p in [*render_maps(ds, plans, d, info).values(), *finish_folder(d, info.lang, ds=ds)]:
         print(f"wrote {p}")
     return EXIT_OK

@@ -4,7 +4,8 @@
   numbers (so Danish Excel shows them with its own decimal comma), a ``Hovedtal`` sheet with the headline
   figures of :mod:`sundhed.maps.headline` (the numbers of summary.json).
 * ``results.gpkg`` (GeoPackage, EPSG:25832): layer ``kommuner`` (the 98 kommune polygons with their
-  assignment and, per model, their figures), and one point layer per kind of site the plan adds
+  assignment: catchment or sundhedsråd, and, per model, their figures), and one point layer per kind of site the
+  plan adds
   (``nye_sundhedshuse``, ``nye_akutbiler``, ``nye_akutsygehuse``) plus ``akutsygehuse``.
 
 The CSVs stay machine-readable (``,`` and ``.``); the xlsx is the file to open in Danish Excel.
@@ -40,6 +41,31 @@ HEADERS = {
         "connected": "Sammenhængende",
         "minutter_gns": "Gns. minutter til akutsygehus",
         "almen_praksis_kapaciteter": "Almen praksis-kapaciteter (Tabel B.1)",
+        "colour": "Farve (hex)",
+    },
+    "council_assignment": {
+        "kommune": "Kommune",
+        "code": "Kommunekode",
+        "catchment": "Sundhedsråd",
+        "hospital": "Nærmeste akutsygehus i rådet",
+        "region": "Region (2027)",
+        "population": "Befolkning 1.1.{year}",
+        "travel_minutes": "Minutter til akutsygehus i eget råd",
+        "moved": "Flyttet fra 2027-rådet",
+        "reference": "Sundhedsråd 2027 (vedtaget)",
+        "unverified": "Vedtaget placering uverificeret",
+    },
+    "councils": {
+        "name": "Sundhedsråd",
+        "region": "Region (2027)",
+        "kommuner": "Antal kommuner",
+        "population": "Befolkning 1.1.{year}",
+        "hospitals": "Akutsygehuse",
+        "contiguous": "Sammenhængende",
+        "cut_off": "Afskåret fra rådet",
+        "band_status": "Befolkningsbånd",
+        "minutes": "Gns. minutter til akutsygehus i eget råd",
+        "unverified": "Uverificerede placeringer",
         "colour": "Farve (hex)",
     },
     "houses_sites": {
@@ -103,6 +129,8 @@ HEADERS = {
 SHEETS = [
     ("catchments", "assignment.csv", "assignment", "Kommuner"),
     ("catchments", "catchments.csv", "catchments", "Sundhedsfællesskaber"),
+    ("councils", "assignment.csv", "council_assignment", "Kommuner"),
+    ("councils", "councils.csv", "councils", "Sundhedsråd"),
     ("houses", "houses/sites.csv", "houses_sites", "Sundhedshuse"),
     ("houses", "houses/kommuner.csv", "houses_kommuner", "Huse pr. kommune"),
     ("houses", "houses/catchments.csv", "houses_catchments", "Huse pr. fællesskab"),
@@ -133,6 +161,8 @@ def danish_table(table: pd.DataFrame, key: str, kommune_names: dict[int, str],
     t = table.copy()
     if key in ("houses_sites", "houses_kommuner") and "kommune" in t.columns:
         t.insert(t.columns.get_loc("kommune") + 1, "kommune_navn", t["kommune"].astype(int).map(kommune_names))
+    if key == "council_assignment" and {"kommune", "code"} <= set(t.columns):  # name first, as for catchments
+        t = t[["kommune", "code"] + [c for c in t.columns if c not in ("kommune", "code")]]
     if key.startswith("ems_") and key != "ems_new_units":
         t = t.replace({"region": {"(total)": "Hele landet"}, "catchment": {"(total)": "Hele landet"}})
         return t.rename(columns={c: _ems_header(c) for c in t.columns})
@@ -143,7 +173,8 @@ def _headline_rows(d: Path, models: list[str]) -> pd.DataFrame:
     from sundhed.maps.headline import figures_for, label, reference_text
 
     rows = []
-    names = {"catchments": "Sundhedsfællesskaber", "houses": "Sundhedshuse", "akutbiler": "Akutbiler"}
+    names = {"catchments": "Sundhedsfællesskaber", "councils": "Sundhedsråd", "houses": "Sundhedshuse",
+             "akutbiler": "Akutbiler"}
     for m in models:
         s = model_summary(d, m)
         for f in figures_for(m, s):
@@ -214,7 +245,7 @@ def write_xlsx(d: Path, ds) -> Path:
                 for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
                     for c in cell:
                         c.number_format = fmt
-        if key == "catchments" and "Farve (hex)" in table.columns:
+        if key in ("catchments", "councils") and "Farve (hex)" in table.columns:
             j = list(table.columns).index("Farve (hex)") + 1
             for c in next(ws.iter_cols(min_col=j, max_col=j, min_row=2)):
                 if isinstance(c.value, str) and c.value.startswith("#"):
@@ -265,6 +296,17 @@ def write_gpkg(d: Path, ds) -> Path:
         kom["flyttet"] = kom["kode"].map(a["moved"]).astype(bool)
         if "colour" in pc.columns:
             kom["farve"] = kom["sundhedsfaellesskab"].map(pc["colour"])
+    if "councils" in models:
+        a = pd.read_csv(d / "assignment.csv").set_index("code")
+        pc = pd.read_csv(d / "councils.csv").set_index("name")
+        kom["sundhedsraad"] = kom["kode"].map(a["catchment"])
+        kom["akutsygehus"] = kom["kode"].map(a["hospital"])
+        kom["minutter"] = kom["kode"].map(a["travel_minutes"])
+        kom["flyttet"] = kom["kode"].map(a["moved"]).astype(bool)
+        kom["sundhedsraad_2027"] = kom["kode"].map(a["reference"])
+        kom["uverificeret"] = kom["kode"].map(a["unverified"]).astype(bool)
+        if "colour" in pc.columns:
+            kom["farve"] = kom["sundhedsraad"].map(pc["colour"])
     if "houses" in models:
         hk = pd.read_csv(d / "houses" / "kommuner.csv").set_index("kommune")
         kom["huse_andel_foer"] = kom["kode"].map(hk["share_before"])

@@ -41,8 +41,8 @@ def result_config(d: Path) -> dict:
     raise ValueError(f"{d}: no scenario.json or summary.json (run `sundhed solve` first)")
 
 
-#: Models the summary page and the exports know (the council plan of issue 18 has its own map and tables).
-REPORTED_MODELS = ("catchments", "houses", "akutbiler")
+#: Models the summary page, the exports and the compare page know.
+REPORTED_MODELS = ("catchments", "councils", "houses", "akutbiler")
 
 
 def result_models(d: Path) -> list[str]:
@@ -75,9 +75,14 @@ def summary_filename(lang: str) -> str:
 
 
 def dataset_for(cfg: dict):
+    """The dataset a result folder's config was solved on: its hospital sites, population year and region set."""
+    from sundhed.geodata.councils import with_regions
     from sundhed.geodata.dataset import load_dataset
+    from sundhed.geodata.population import DEFAULT_POPULATION_YEAR
 
-    return load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"))
+    ds = load_dataset(cfg.get("catchments", {}).get("hospital_sites", "current"),
+                      cfg.get("data", {}).get("population_year", DEFAULT_POPULATION_YEAR))
+    return with_regions(ds, int(cfg.get("regions_year", 2019)))
 
 
 def write_summary_page(d: Path, lang: str = "da", ds=None) -> Path:
@@ -253,12 +258,41 @@ def write_baseline_result(out: Path, ds=None) -> Path:
 
 
 def write_council_result(out: Path, ds=None) -> Path:
-    """The 2027 sundhedsråd structure as a result folder. Needs the council data and model of issue #18
-    (`regions_year`, the council model); until they are on main this raises a clear error."""
-    raise ValueError(
-        "the 2027 sundhedsråd structure needs the council data of issue #18, which is not in this "
-        "version yet; `sundhed map baseline` maps Table B.1 (the 2019 structure)"
-    )
+    """The 17 real sundhedsråd of the 2027 regions (geodata/data/sundhedsraad_2027/) as a stored council plan
+    (assignment.csv, councils.csv with colours, summary.json with status ``table`` and the default council
+    band, scenario.json), scored by the council model's own rule (each kommune to the nearest akutsygehus of
+    its council, population-weighted minutes), so it is mapped, printed, exported and compared like a solved
+    council plan."""
+    from sundhed.config import Config
+    from sundhed.geodata.councils import UNVERIFIED, with_regions
+    from sundhed.maps.colours import council_colours
+    from sundhed.model.councils import CouncilRules, evaluate_councils
+    from sundhed.model.national_councils import council_instance
+    from sundhed.solvers.councils import CouncilResult
+    from sundhed.solvers.highs import SolveStats
+
+    cfg = Config.model_validate({"scenario": "Sundhedsråd 2027: de vedtagne 17 råd", "model": "councils",
+                                 "regions_year": 2027, "output": {"dir": str(out)}})
+    ds = with_regions(ds if ds is not None else dataset_for({}), 2027)
+    inst = council_instance(ds)
+    band = (float(cfg.councils.band[0]), float(cfg.councils.band[1])) if cfg.councils.band else None
+    units, kom = evaluate_councils(inst, inst.reference, CouncilRules(band=band), UNVERIFIED)
+    kom["reference"] = kom["code"].map(inst.reference)
+    nan = float("nan")
+    record = {**cfg.model_dump(mode="json"), "config_hash": cfg.hash(), "population_year": ds.population_year}
+    roots = {k: (hs[0] if hs else "") for name, hs in zip(units["name"], units["hospitals"])
+             for k in kom.loc[kom["council"] == name, "code"]}
+    plan = CouncilResult(roots, {hs[0]: n for n, hs in zip(units["name"], units["hospitals"]) if hs}, units, kom,
+                         [SolveStats("table", True, nan, nan, nan, 0.0)], "table", {}, record, band=band,
+                         colours=council_colours(sorted(set(units["name"])), inst.reference, inst.edges))
+    out = Path(out)
+    plan.write(out)
+    (out / "scenario.json").write_text(
+        json.dumps({"config": cfg.model_dump(mode="json"), "config_hash": cfg.hash(),
+                    "source": "geodata/data/sundhedsraad_2027/sundhedsraad_kommuner.csv (see its PROVENANCE.md)",
+                    "metrics": plan.summary()["metrics"]}, ensure_ascii=False, indent=2, default=str),
+        encoding="utf-8")
+    return out
 
 
 #: `sundhed map NAME`: real structures that are mapped without a solve.
@@ -271,7 +305,7 @@ def finish_folder(d: Path, lang: str, *, ds=None, page: bool = True) -> list[Pat
 
     d = Path(d)
     if not result_models(d):
-        return []  # e.g. a council plan alone: its map and tables are all there is
+        return []
     ds = ds if ds is not None else dataset_for(result_config(d))
     written = [write_summary_page(d, lang, ds)] if page else []
     return written + list(write_exports(d, ds).values())

@@ -138,17 +138,19 @@ def _councils_build(cfg: Config, ds, ctx: StepContext):
 def _councils_solve(cfg: Config, built, ctx: StepContext):
     from sundhed.councils_run import solve_council_config
 
+    from sundhed.maps.colours import council_colours
+
     inst, rules = built
-    return solve_council_config(cfg, inst, rules, ctx.record)
+    res = solve_council_config(cfg, inst, rules, ctx.record)
+    res.colours = council_colours(sorted(set(res.units["name"])), res.council_of, inst.edges)
+    return res
 
 
 def _councils_render(ds, plan, path: Path, info: MapInfo) -> Path:
-    from sundhed.geodata.councils import UNVERIFIED
-    from sundhed.maps.councils import render_council_map
+    from sundhed.maps.councils import render_council_plan
 
-    return render_council_map(ds, plan.kommuner, plan.units, path, title="Sundhedsråd", scenario=info.scenario,
-                              config_hash=info.config_hash, lang=info.lang, unverified=UNVERIFIED,
-                              metrics=plan.summary()["metrics"])
+    return render_council_plan(ds, plan, path, scenario=info.scenario, config_hash=info.config_hash,
+                               lang=info.lang)
 
 
 def _councils_report(r) -> str:

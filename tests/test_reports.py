@@ -8,7 +8,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from sundhed.cli import EXIT_USAGE, main
+from sundhed.cli import main
 from sundhed.maps.colours import (
     HOSPITAL_COLOURS,
     RESERVE,
@@ -249,11 +249,6 @@ def test_lang_en_writes_map_en_beside_the_danish(solved):
     en = (d / "map.en.html").read_text(encoding="utf-8")
     assert "<title>Health-care communities</title>" in en and "Mean travel time" in en
     assert "Sundhedsfællesskaber</h3>" not in en
-
-
-def test_council_structure_says_what_is_missing(tmp_path, capsys):
-    assert main(["map", "sundhedsraad-2027", "--out", str(tmp_path / "sr")]) == EXIT_USAGE
-    assert "#18" in capsys.readouterr().err and not (tmp_path / "sr").exists()
 
 
 def test_report_pdf_without_chromium_says_how(solved_baseline_only, monkeypatch, capsys):
