@@ -159,7 +159,7 @@ def test_reform_2027_config_end_to_end(tmp_path):
     s = json.loads((out / "summary.json").read_text())
     assert s["model"] == "councils" and s["optimal"] and s["gap"] == 0
     html = (out / "map.html").read_text()
-    assert "vedtagne 2027-råd" in html and "uverificeret" in html and "Lejre" in html
+    assert "Kommuner flyttet fra 2027-rådene" in html and "uverificeret" in html and "Lejre" in html
 
 
 def test_catchment_map_draws_2027_regions(ds, tmp_path):
