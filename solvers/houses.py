@@ -78,7 +78,9 @@ def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: di
             return mdl, stats  # bracketed by bisection: no "cheapest among optimal" stage for an unproven optimum
     else:
         stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=_start_values(mdl, builds))
-    if cheapest and new_houses and len(mdl.B):
+    if cheapest and new_houses and len(mdl.B) and stats.optimal:
+        # "cheapest of the optimal plans" needs a proven optimum; after a time limit it would only search plans
+        # as good as an unproven one, for up to another full time limit (solve_houses notes the skip)
         stats = _cheapest_among_optimal(inst, mdl, objective, stats, options, flags)
     return mdl, stats
 
@@ -277,6 +279,8 @@ def solve_houses(inst: HouseInstance, objective: str = "coverage", options: Solv
         raise _diagnose(inst, objective, options, flags, err) from err
     if not stats.optimal:
         notes.append(f"solver status {stats.status}: plan not proven optimal (gap {stats.gap:.2%})")
+        if cheapest:
+            notes.append("cheapest-plan stage skipped: it needs a proven optimum")
 
     new, open_sites = _open_sites(inst, mdl)
     assign_after = _assignment(inst, mdl, open_sites, capacity)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sundhed.model.houses import KBH_FRB_CAP_MIO_KR
+from sundhed.model.houses import KBH_FRB_CAP_MIO_KR, MAXMIN_EPSILON
 from sundhed.model.national_houses import DEFAULT_HOUSE_TYPES, house_instance
 from sundhed.solvers.highs import SolveOptions
 from sundhed.solvers.houses import solve_houses
@@ -96,18 +96,28 @@ def test_bad_input(ds):
         house_instance(ds, catchment_of={101: "Bispebjerg"})
 
 
+@pytest.mark.slow
 def test_chain_catchments_then_houses(ds):
-    """A chained solve: Model 1's optimal catchments feed Model 2's equity rule per catchment."""
+    """A chained solve: Model 1's optimal catchments feed Model 2's equity rule per catchment, at the tight
+    600 mio. kr. (moved to 3 mia. kr. earlier because it was slow). Not proven within 0.1 % in 60 s (issue #14;
+    benchmarks/speed.py ``maxmin``): the test checks the plan and that its proven bracket is honest."""
     from sundhed.model.catchments import CatchmentRules
     from sundhed.model.national import catchment_instance
     from sundhed.solvers.catchments import solve_catchments
 
     cres = solve_catchments(catchment_instance(ds), CatchmentRules(), None, SolveOptions(time_limit=300))
-    inst = house_instance(ds, catchment_of=cres.assignment, budget_mio_kr=3000.0)
-    chained = solve_houses(inst, "maxmin", OPT, compute_marginal=False)
-    assert chained.stats.optimal
+    inst = house_instance(ds, catchment_of=cres.assignment, budget_mio_kr=600.0)
+    chained = solve_houses(inst, "maxmin", SolveOptions(mip_gap=1e-4, time_limit=60, progress=False),
+                           compute_marginal=False)
+    s = chained.stats
+    assert s.bound >= s.objective - 1e-9 and s.gap < 0.05  # measured: 0.7 % after 120 s
+    assert s.optimal == (s.gap <= 1e-4)
+    # the objective is the plan's own worst share + epsilon * total share, recomputed from its tables
+    pc_all = chained.per_catchment
+    worst = float(pc_all.loc[pc_all["weight"] > 0, "share_after"].min())
+    assert s.objective == pytest.approx(worst + MAXMIN_EPSILON * chained.covered_after / chained.total_weight, abs=1e-6)
     assert set(chained.per_catchment["catchment"]) - {"I alt", "Total", "total"} <= set(cres.assignment.values())
-    assert state_spend(inst, chained.chosen_sites) <= 3000.0 + 1e-6
+    assert state_spend(inst, chained.chosen_sites) <= 600.0 + 1e-6
     # new houses never lower a catchment's covered share, and the worst catchment improves
     pc = chained.per_catchment[chained.per_catchment["catchment"].isin(set(cres.assignment.values()))]
     assert (pc["share_after"] >= pc["share_before"] - 1e-9).all()

@@ -71,12 +71,19 @@ def test_quiet_turns_progress_off(capsys):
     assert "highs" not in capsys.readouterr().err
 
 
-def test_tiny_time_limit_gives_a_feasible_plan_marked_not_proven():
+def test_tiny_time_limit_gives_a_feasible_plan_marked_not_proven(monkeypatch):
+    import sundhed.solvers.houses as SH
+
+    def no_second_stage(*a, **k):
+        raise AssertionError("the cheapest-plan stage ran after an unproven first stage")
+
+    monkeypatch.setattr(SH, "_cheapest_among_optimal", no_second_stage)
     inst = _hard()
     plan = solve_houses(inst, "coverage", SolveOptions(time_limit=0.5, progress=False), capacity=True,
                         compute_marginal=False)
     assert not plan.stats.optimal
     assert any("not proven optimal" in n for n in plan.notes)
+    assert any("cheapest-plan stage skipped" in n for n in plan.notes)
     check_plan(inst, plan, capacity=True)
     assert plan.covered_after > plan.covered_before  # the greedy start already buys coverage
 
