@@ -47,6 +47,22 @@ class InfeasibleRuleError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------------- model
+def _cheapest_type_mask(cost: np.ndarray, afford: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Per row (a site), True only at its cheapest affordable type (ties: the larger capacity, then the first).
+
+    Without capacities a house's type changes nothing but its cost, and every money rule (budget, yearly
+    profile, group caps) counts the same site's state cost, so a dearer type at a site is dominated: dropping
+    it is exact and halves the binaries of the national instance (two types)."""
+    big = np.where(afford, cost, np.inf)
+    best = big.min(axis=1, keepdims=True)
+    tie = afford & (big <= best + 1e-9)
+    score = np.where(tie, capacity[None, :], -np.inf)
+    keep = np.zeros_like(afford)
+    rows = np.flatnonzero(afford.any(axis=1))
+    keep[rows, np.argmax(score[rows], axis=1)] = True
+    return keep
+
+
 def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = False,
                       min_one_per_catchment: bool = False, min_one_per_uncovered_kommune: bool = False,
                       maxmin_epsilon: float = MAXMIN_EPSILON, new_houses: bool = True,
@@ -123,6 +139,8 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     for codes, cap in inst.group_caps_mio_kr.items():
         in_group = np.isin(inst.site_kommune[new_sites], codes)
         afford[in_group] &= state_cost[new_sites][in_group] <= cap + 1e-9
+    if not capacity and afford.any():
+        afford &= _cheapest_type_mask(state_cost[new_sites], afford, cap_k)
     jj, qq = np.nonzero(afford)
     build_idx = [(int(new_sites[a]), int(q)) for a, q in zip(jj, qq)]
     mdl.B = pyo.Set(initialize=build_idx, dimen=2, ordered=True)
