@@ -35,7 +35,6 @@ SECTIONS = ("houses", "maxmin", "sweep", "startup", "scaling")
 #: 1,077-point optimum was 5,551,229. "same" below means: at least as good as this best known plan.
 HOUSES_BEST_KNOWN = 5_740_002.0
 HOUSES_BEST_BOUND = 5_748_471.0
-SOGNE = Path("/work/shared/data/raw/dagir-sogne/dagir_sogne_2021.gpkg")
 
 
 def _clock():
@@ -186,15 +185,6 @@ print("FIRST", seen[0][0], seen[0][1])
 
 
 # ------------------------------------------------------------------------------------------------ scaling
-def _sogn_points():
-    """(x, y, population) of the 2,141 sogn visual centres (EPSG:25832), read from the raw dagir file."""
-    import geopandas as gpd
-
-    g = gpd.read_file(SOGNE)
-    pts = gpd.GeoSeries(gpd.points_from_xy(g["visueltcenter_x"], g["visueltcenter_y"]), crs=4326).to_crs(25832)
-    return pts.x.to_numpy(), pts.y.to_numpy(), g["population"].to_numpy(float)
-
-
 def _spread(x, y, w, n, rng):
     """``n`` points: every sogn centre split into copies jittered within ~2 km (population shared equally) —
     modelled points for scaling only, not data."""
@@ -231,9 +221,9 @@ def scaling(log, time_limit: float = 60.0) -> tuple[str, dict]:
     dem = ds.demand
     dx, dy = dem.geometry.x.to_numpy(), dem.geometry.y.to_numpy()
     hx, hy = ds.hospitals.geometry.x.to_numpy(), ds.hospitals.geometry.y.to_numpy()
-    sx, sy, sw = _sogn_points()
+    sx, sy, sw = dx, dy, dem["befolkning"].to_numpy(float)  # the shipped 2,141 sogn points
     rng = np.random.default_rng(14)
-    sizes = [("sogne (real centres, real 2021 population)", sx, sy, sw)]
+    sizes = [("sogne (shipped points, 2021 population)", sx, sy, sw)]
     for n in (10_000, 40_000):
         sizes.append((f"{n:,} modelled points (sogne split)", *_spread(sx, sy, sw, n, rng)))
     opts = SolveOptions(time_limit=time_limit, mip_gap=1e-4, progress=False)
@@ -285,8 +275,8 @@ def scaling(log, time_limit: float = 60.0) -> tuple[str, dict]:
             + _table(["model", "b"], expo)
             + "\n\nSame 354 house sites / akutbil candidate stations as the national instances; travel minutes are "
               "straight-line km x 1.3 at 70 km/h + 2 min (modelled, for scaling only); catchment and kommune of a "
-              "point = those of the nearest project demand point. Sogn centres and 2021 population from "
-              "`/work/shared/data/raw/dagir-sogne` (Danmarks Statistik; SDFI/DAGI; via dagir, MIT).\n")
+              "point = those of the nearest project demand point. Sogn points: the shipped demand "
+              "points (geodata/data/dagir; Danmarks Statistik; SDFI/DAGI; via dagir, MIT).\n")
     return text, {"rows": rec, "exponents": dict((m, float(b)) for m, b in expo)}
 
 

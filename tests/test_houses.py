@@ -290,6 +290,24 @@ def test_large_instance_builds_only_useful_pairs():
     assert len(mdl.x) <= int((hosp > T).sum())
 
 
+@pytest.mark.parametrize("objective", ["coverage", "median", "maxmin"])
+def test_without_capacity_only_the_cheapest_type_is_a_decision(objective):
+    """Without capacities a dearer type at a site is dominated: each site keeps one build variable, at its
+    cheapest state cost (the 10 % kommune's houses too), and the optimum equals the model with both types kept
+    (brute force over every plan of both types)."""
+    inst = make_instance(3, n=18, m=6, budget=30.0)
+    mdl = build_house_model(inst, objective)
+    sc = inst.state_cost_matrix()
+    sites = [j for j, _ in mdl.B]
+    assert len(sites) == len(set(sites)) == inst.n_sites
+    assert all(sc[j, q] == sc[j].min() for j, q in mdl.B)
+    plan = solve_houses(inst, objective, OPT, compute_marginal=False)
+    brute = houses_bruteforce(inst, objective, capacity=False)
+    assert brute is not None and plan.stats.objective == pytest.approx(brute.objective_value, rel=1e-9, abs=1e-6)
+    with_cap = build_house_model(inst, objective, capacity=True)
+    assert len(with_cap.B) == 2 * inst.n_sites  # with capacities both types stay decisions
+
+
 # ---------------------------------------------------------------------------------------------- bad input
 def _base_args():
     return dict(demand_ids=["a", "b"], demand_weight=[1.0, 2.0], demand_kommune=[101, 147],
