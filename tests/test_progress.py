@@ -79,9 +79,10 @@ def test_tiny_time_limit_gives_a_feasible_plan_marked_not_proven(monkeypatch):
 
     monkeypatch.setattr(SH, "_cheapest_among_optimal", no_second_stage)
     inst = _hard()
-    plan = solve_houses(inst, "coverage", SolveOptions(time_limit=0.5, progress=False), capacity=True,
-                        compute_marginal=False)
+    plan = solve_houses(inst, "coverage", SolveOptions(time_limit=0.5, progress=False), capacity=True)
     assert not plan.stats.optimal
+    assert plan.marginal_value_per_mio_kr is None  # not a difference of two unproven solves
+    assert any("marginal value not computed: the plan is not proven optimal" in n for n in plan.notes)
     assert any("not proven optimal" in n for n in plan.notes)
     assert any("cheapest-plan stage skipped" in n for n in plan.notes)
     check_plan(inst, plan, capacity=True)
