@@ -47,19 +47,36 @@ class InfeasibleRuleError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------------- model
-def _cheapest_type_mask(cost: np.ndarray, afford: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Per row (a site), True only at its cheapest affordable type (ties: the larger capacity, then the first).
+def _reachable_weight(inst: HouseInstance, objective: str) -> np.ndarray:
+    """Per site: the demand weight (inhabitants) a house there could ever serve in the capacitated model —
+    points it reaches within T that no hospital covers (coverage, maxmin), or points it is closer to than their
+    hospital (median). A house serves at most this much, whatever its capacity."""
+    w = inst.demand_weight
+    if objective == "median":
+        reach = inst.travel_min < inst.hospital_min[:, None]
+    else:
+        reach = (inst.travel_min <= inst.coverage_minutes + _TOL) & ~inst.hospital_covered()[:, None]
+    return np.asarray(w @ reach, dtype=float)
 
-    Without capacities a house's type changes nothing but its cost, and every money rule (budget, yearly
-    profile, group caps) counts the same site's state cost, so a dearer type at a site is dominated: dropping
-    it is exact and halves the binaries of the national instance (two types)."""
-    big = np.where(afford, cost, np.inf)
-    best = big.min(axis=1, keepdims=True)
-    tie = afford & (big <= best + 1e-9)
-    score = np.where(tie, capacity[None, :], -np.inf)
-    keep = np.zeros_like(afford)
-    rows = np.flatnonzero(afford.any(axis=1))
-    keep[rows, np.argmax(score[rows], axis=1)] = True
+
+def _undominated_types(cost: np.ndarray, afford: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Per row (a site), True at each affordable type that no other affordable type there dominates: another
+    type dominates when it costs no more and can serve no less (``usable``: capacity, capped by the weight the
+    site reaches; without capacities every type serves alike). Of types equal in both, the first stays.
+    Exact: every money rule counts the same site's state cost, and a house's type matters only through its cost
+    and what it can serve. Without capacities this keeps only the cheapest type (halving the national
+    binaries, two types); with them it drops e.g. a stort sundhedshus where a lægehus already serves everyone
+    the site reaches."""
+    k = afford.shape[1]
+    keep = afford.copy()
+    for q in range(k):
+        for r in range(k):
+            if r == q:
+                continue
+            no_dearer = cost[:, r] <= cost[:, q] + 1e-9
+            no_less = usable[:, r] >= usable[:, q] - 1e-9
+            better = (cost[:, r] < cost[:, q] - 1e-9) | (usable[:, r] > usable[:, q] + 1e-9) | (r < q)
+            keep[:, q] &= ~(afford[:, r] & no_dearer & no_less & better)
     return keep
 
 
@@ -139,8 +156,14 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     for codes, cap in inst.group_caps_mio_kr.items():
         in_group = np.isin(inst.site_kommune[new_sites], codes)
         afford[in_group] &= state_cost[new_sites][in_group] <= cap + 1e-9
-    if not capacity and afford.any():
-        afford &= _cheapest_type_mask(state_cost[new_sites], afford, cap_k)
+    usable = np.zeros((len(new_sites), len(cap_k)))  # what a house at a new site can serve (alike without capacity)
+    if capacity:
+        usable = usable + cap_k[None, :]
+        reach_w = _reachable_weight(inst, objective)[new_sites]
+        usable = np.minimum(usable, reach_w[:, None])
+    if afford.any():
+        afford &= _undominated_types(state_cost[new_sites], afford, usable)
+    cap_use = {int(j): usable[a] for a, j in enumerate(new_sites)}
     jj, qq = np.nonzero(afford)
     build_idx = [(int(new_sites[a]), int(q)) for a, q in zip(jj, qq)]
     mdl.B = pyo.Set(initialize=build_idx, dimen=2, ordered=True)
@@ -164,7 +187,7 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     def cap_expr(j: int):
         if ex_mask[j]:
             return float(cap_k[ex_type[j]])
-        return pyo.quicksum((float(cap_k[q]) * mdl.build[(j, q)] for _, q in by_site.get(j, [])))
+        return pyo.quicksum((float(cap_use[j][q]) * mdl.build[(j, q)] for _, q in by_site.get(j, [])))
 
     def spend(pairs) -> Any:  # a Pyomo expression
         return pyo.quicksum((float(state_cost[j, q]) * mdl.build[(j, q)] for j, q in pairs))

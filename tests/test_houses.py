@@ -304,8 +304,15 @@ def test_without_capacity_only_the_cheapest_type_is_a_decision(objective):
     plan = solve_houses(inst, objective, OPT, compute_marginal=False)
     brute = houses_bruteforce(inst, objective, capacity=False)
     assert brute is not None and plan.stats.objective == pytest.approx(brute.objective_value, rel=1e-9, abs=1e-6)
-    with_cap = build_house_model(inst, objective, capacity=True)
-    assert len(with_cap.B) == 2 * inst.n_sites  # with capacities both types stay decisions
+    # with capacities the larger type stays a decision only where the site reaches more than the smaller serves
+    tight = make_instance(3, n=18, m=6, budget=30.0, types=TIGHT)
+    with_cap = build_house_model(tight, objective, capacity=True)
+    reach = {j: float(tight.demand_weight @ ((tight.travel_min[:, j] <= T) & (tight.hospital_min > T)))
+             if objective != "median" else float(tight.demand_weight @ (tight.travel_min[:, j] < tight.hospital_min))
+             for j in range(tight.n_sites)}
+    assert {(j, q) for j, q in with_cap.B} == {(j, q) for j in range(tight.n_sites) for q in (0, 1)
+                                              if q == 0 or reach[j] > TIGHT[0].capacity}
+    assert len(with_cap.B) > tight.n_sites
 
 
 # ---------------------------------------------------------------------------------------------- bad input
