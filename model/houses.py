@@ -156,14 +156,10 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     for codes, cap in inst.group_caps_mio_kr.items():
         in_group = np.isin(inst.site_kommune[new_sites], codes)
         afford[in_group] &= state_cost[new_sites][in_group] <= cap + 1e-9
-    usable = np.zeros((len(new_sites), len(cap_k)))  # what a house at a new site can serve (alike without capacity)
-    if capacity:
-        usable = usable + cap_k[None, :]
-        reach_w = _reachable_weight(inst, objective)[new_sites]
-        usable = np.minimum(usable, reach_w[:, None])
-    if afford.any():
-        afford &= _undominated_types(state_cost[new_sites], afford, usable)
-    cap_use = {int(j): usable[a] for a, j in enumerate(new_sites)}
+    # what a house of each type at each site can serve (inhabitants; without capacities every type alike)
+    usable = (np.minimum(cap_k[None, :], _reachable_weight(inst, objective)[:, None]) if capacity
+              else np.zeros((m, len(cap_k))))
+    afford &= _undominated_types(state_cost[new_sites], afford, usable[new_sites])
     jj, qq = np.nonzero(afford)
     build_idx = [(int(new_sites[a]), int(q)) for a, q in zip(jj, qq)]
     mdl.B = pyo.Set(initialize=build_idx, dimen=2, ordered=True)
@@ -187,7 +183,7 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
     def cap_expr(j: int):
         if ex_mask[j]:
             return float(cap_k[ex_type[j]])
-        return pyo.quicksum((float(cap_use[j][q]) * mdl.build[(j, q)] for _, q in by_site.get(j, [])))
+        return pyo.quicksum((float(usable[j, q]) * mdl.build[(j, q)] for _, q in by_site.get(j, [])))
 
     def spend(pairs) -> Any:  # a Pyomo expression
         return pyo.quicksum((float(state_cost[j, q]) * mdl.build[(j, q)] for j, q in pairs))
