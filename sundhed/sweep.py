@@ -209,7 +209,8 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
     Returns one row per scenario (input order): ``hash``, flattened params as
     dotted columns, ``status``, ``error`` and ``metric.<name>`` columns.
     ``df.attrs`` holds ``computed``, ``skipped``, ``ok`` and ``errors``.
-    ``jobs > 1`` uses a ProcessPoolExecutor with spawned workers (``func`` must be importable by name);
+    ``jobs > 1`` runs scenarios in this process and in ``jobs - 1`` spawned workers of a ProcessPoolExecutor
+    (``func`` must be importable by name; see :func:`_run_pool`);
     ``scheduler`` ("tcp://..." or "local") uses a dask ``distributed.Client`` (``security``: a
     ``distributed.Security`` for ``tls://`` schedulers; see :mod:`sundhed.dask_client`).
     ``key(params)`` names each scenario's stored result (default: hash of the raw params; the CLI passes
@@ -245,29 +246,7 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
         elif scheduler is not None:
             _run_dask(todo, func, scheduler, _store, security, allow_insecure_scheduler)
         elif jobs > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            # "spawn", not fork: a forked child inherits HiGHS's task scheduler without its threads and
-            # spins forever in its first solve once the parent has solved anything. Each worker loads data once
-            # (_worker_init) and serves many scenarios, and exits when this process dies, even by SIGKILL
-            # (no orphaned 300 MB solvers: sundhed/worker_guard.py).
-            from sundhed.solvers.highs import progress_enabled
-
-            per_worker = max(1, (os.cpu_count() or 1) // jobs)
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_guarded_worker_init,
-                                     initargs=(os.getpid(), bool(progress and progress_enabled()),
-                                               per_worker)) as ex:
-                futs = {ex.submit(run_one, func, p): h for h, p in todo.items()}
-                for fut in as_completed(futs):
-                    h = futs[fut]
-                    try:
-                        rec = fut.result()
-                    except Exception as e:  # e.g. pickling / broken pool
-                        rec = {"params": todo[h], "status": "error",
-                               "error": f"{type(e).__name__}: {e}"}
-                    _store(h, rec)
+            _run_pool(todo, func, jobs, progress, _store)
         else:
             from sundhed.solvers.highs import progress_enabled, set_progress
 
@@ -292,6 +271,91 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
     with atomic_output(out_dir / "results.parquet") as tmp:
         df.to_parquet(tmp, index=False)
     return df
+
+
+def _run_pool(todo: dict, func: Callable[[dict], dict], jobs: int, progress: bool,
+              store: Callable[[str, dict], None]) -> None:
+    """Run ``todo`` on ``jobs`` cores: this process serves scenarios itself, beside ``jobs - 1`` spawned workers.
+
+    This process has already paid for its imports, and it loads the dataset once either way. So it takes
+    scenarios from the same queue as the workers instead of waiting for them. A worker's start-up
+    (spawn, imports, dataset: about 3 CPU s) then runs beside this process's first scenarios, not before them.
+    Each scenario goes to whichever is free first. Every HiGHS solve gets ``cpu_count // jobs`` threads, here as
+    in the workers. ``store`` is called from this thread only."""
+    import multiprocessing
+    import queue
+    import threading
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sundhed.solvers.highs import _default_threads, progress_enabled, set_default_threads, set_progress
+
+    pending = deque(todo.items())
+    lock = threading.Lock()
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def take():
+        with lock:
+            return None if stop.is_set() or not pending else pending.popleft()
+
+    per_worker = max(1, (os.cpu_count() or 1) // jobs)
+    show = bool(progress and progress_enabled())
+    # "spawn", not fork: a forked child inherits HiGHS's task scheduler without its threads and spins forever
+    # in its first solve once the parent has solved anything. Each worker loads data once (_worker_init) and
+    # serves many scenarios, and exits when this process dies, even by SIGKILL (no orphaned 300 MB solvers:
+    # sundhed/worker_guard.py).
+    ex = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_guarded_worker_init, initargs=(os.getpid(), show, per_worker))
+
+    def submit(p: dict):
+        try:
+            return ex.submit(run_one, func, p)
+        except Exception as e:  # noqa: BLE001 - a broken pool: recorded, sweep continues
+            return {"params": p, "status": "error", "error": f"{type(e).__name__}: {e}"}
+
+    def feed(h: str, p: dict, fut) -> None:  # one thread per worker: its next scenario as soon as it is free
+        while True:
+            try:
+                rec = fut if isinstance(fut, dict) else fut.result()
+            except Exception as e:  # noqa: BLE001 - e.g. pickling, a broken pool: recorded, sweep continues
+                rec = {"params": p, "status": "error", "error": f"{type(e).__name__}: {e}"}
+            done.put((h, rec))
+            if (item := take()) is None:
+                return
+            h, p = item
+            fut = submit(p)
+
+    threads_were, progress_was = _default_threads[0], progress_enabled()
+    stored = 0
+    try:
+        # The first scenario of every worker is submitted from this thread, so that the pool spawns all its
+        # workers here: a worker's PR_SET_PDEATHSIG (worker_guard) fires when the *thread* that spawned it ends.
+        feeders = []
+        for i in range(jobs - 1):
+            if (item := take()) is None:
+                break
+            feeders.append(threading.Thread(target=feed, args=(*item, submit(item[1])), name=f"sweep-feed-{i}",
+                                            daemon=True))
+        for t in feeders:
+            t.start()
+        set_default_threads(per_worker)
+        set_progress(show)
+        while (item := take()) is not None:  # this process's share
+            h, p = item
+            store(h, run_one(func, p))
+            stored += 1
+            while not done.empty():
+                store(*done.get())
+                stored += 1
+        while stored < len(todo):  # the workers' last scenarios
+            store(*done.get())
+            stored += 1
+    finally:
+        stop.set()
+        set_default_threads(threads_were)
+        set_progress(progress_was)
+        ex.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_dask(todo: dict, func, scheduler: str, store, security=None, allow_insecure: bool = False) -> None:

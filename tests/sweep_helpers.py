@@ -13,3 +13,11 @@ def sleepy(params: dict) -> dict:
     (out / f"started-{params['i']}").write_text(str(os.getpid()))
     time.sleep(params["s"])
     return {"slept": params["s"]}
+
+
+def which_process(params: dict) -> dict:
+    """The process that ran the scenario and the HiGHS thread default it ran with, after ``s`` seconds."""
+    from sundhed.solvers.highs import _default_threads
+
+    time.sleep(params["s"])
+    return {"pid": os.getpid(), "threads": _default_threads[0]}
