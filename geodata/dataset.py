@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 
-from sundhed.geodata.adjacency import build_adjacency, load_ferries, load_fixed_links
 from sundhed.geodata.hospitals import load_akutsygehuse, load_table_b1
 from sundhed.geodata import derived
 from sundhed.geodata.kommuner import CRS_MAP, load_kommuner
@@ -22,6 +21,9 @@ from sundhed.geodata.towns import load_towns
 from sundhed.geodata.traveltimes import (
     DEFAULT_CACHE_DIR, EmbeddedNetworkSource, TravelMatrix, TravelTimeSource, points_frame, travel_times,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
@@ -36,7 +38,8 @@ class Dataset:
     * ``towns`` / ``towns_dropped``: GeoNames places kept / removed with reasons (candidate sites, labels).
     * ``demand``: one point per sogn (:func:`geodata.sogne.build_demand_points`) whose ``befolkning`` sums to
       each kommune's population of ``population_year``.
-    * ``adjacency``: kommune graph with typed edges (land, bridge, ferry).
+    * ``adjacency``: kommune graph with typed edges (land, bridge, ferry); a networkx Graph, built on first use
+      when the dataset was read from the dataset cache (``_adjacency`` then holds the function that builds it).
     * ``fixed_links``, ``ferries``: the link tables.
     * ``population_year``: the 1 January of the kommune populations; ``sogn_ages_2014``: the 2014 age bands.
     """
@@ -48,7 +51,7 @@ class Dataset:
     towns: gpd.GeoDataFrame
     towns_dropped: pd.DataFrame
     demand: gpd.GeoDataFrame
-    adjacency: nx.Graph
+    _adjacency: Any  # nx.Graph, or a function without arguments that returns it (see ``adjacency``)
     fixed_links: pd.DataFrame
     ferries: pd.DataFrame
     hospital_sites: str = "current"
@@ -61,6 +64,13 @@ class Dataset:
     #: the region set in ``kommuner.region`` / ``hospitals.region``: 2019 (five regions) or 2027 (four);
     #: see geodata.councils.with_regions
     regions_year: int = 2019
+
+    @property
+    def adjacency(self) -> nx.Graph:
+        """The kommune graph (built here on first use when the dataset came from the dataset cache)."""
+        if callable(self._adjacency):
+            self._adjacency = self._adjacency()
+        return self._adjacency
 
     # ---- travel times -------------------------------------------------------------------------
     def embedded_source(self, ferry_wait_min: float | None = None) -> EmbeddedNetworkSource:
@@ -137,6 +147,8 @@ def build_dataset(hospital_sites: str = "current", population_year: int = DEFAUL
     ``population_year``: the 1 January whose DST kommune populations weight the demand (2020 or 2021).
     ``derived_cache``: take the kommune polygons and their land borders from the on-disk cache of
     geodata/derived.py (content-hashed; what :func:`load_dataset` does) instead of deriving them again."""
+    from sundhed.geodata.adjacency import build_adjacency, load_ferries, load_fixed_links
+
     kom = derived.kommuner() if derived_cache else load_kommuner()
     pop, pop_file = load_population(population_year)
     col = f"befolkning_{population_year}"
@@ -171,11 +183,19 @@ def build_dataset(hospital_sites: str = "current", population_year: int = DEFAUL
 
 @functools.lru_cache(maxsize=4)
 def load_dataset(hospital_sites: str = "current", population_year: int = DEFAULT_POPULATION_YEAR) -> Dataset:
-    """The national dataset, loaded once per process (about 0.4 CPU s with the derived-data cache of
-    geodata/derived.py warm, 1.1 s without) and checked with the same checks as
-    ``sundhed data check`` (:func:`sundhed.geodata.check.validate`): implausible data raise DataError."""
-    from sundhed.geodata.check import validate
+    """The national dataset, loaded once per process and checked with the same checks as
+    ``sundhed data check`` (:func:`sundhed.geodata.check.validate`): implausible data raise DataError.
 
-    ds = build_dataset(hospital_sites, population_year, derived_cache=True)
-    validate(ds)
-    return ds
+    A load whose checks passed is stored on disk (geodata/dataset_cache.py, keyed by the content of the data,
+    the geodata code and the library versions) and read back by later processes: about 0.2 s, against about
+    1 CPU s to build and check it again."""
+    from sundhed.geodata import dataset_cache
+
+    def build() -> Dataset:
+        from sundhed.geodata.check import validate
+
+        ds = build_dataset(hospital_sites, population_year, derived_cache=True)
+        validate(ds)
+        return ds
+
+    return dataset_cache.load_or_build(hospital_sites, population_year, build)

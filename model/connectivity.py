@@ -2,8 +2,6 @@
 a ferry-only island may hang on as a leaf through a via-port link (geodata.adjacency.via_port_links)."""
 from __future__ import annotations
 
-import networkx as nx
-
 
 def connected_with_leaves(members, root: int, edges, leaf_links) -> bool:
     """Is ``members`` (kommune codes, with ``root``) connected by direct links, where a kommune not
@@ -12,6 +10,8 @@ def connected_with_leaves(members, root: int, edges, leaf_links) -> bool:
     Independent of the models' flow formulation: breadth-first search over direct links from the root,
     then every member left over must be an island with a via-port link to the reached part.
     """
+    import networkx as nx  # here, not at import: a houses or akutbil solve never needs it
+
     members = set(members)
     if root not in members:
         return False

@@ -45,7 +45,7 @@ class Reached(Exception):
     pass
 
 def first(*a, **k):
-    raise Reached(sorted(m for m in ("scipy", "folium", "openpyxl", "dask") if m in sys.modules))
+    raise Reached(sorted(m for m in ("scipy", "folium", "openpyxl", "dask", "networkx") if m in sys.modules))
 
 H.solve_with_highs = SH.solve_with_highs = first
 from sundhed.cli import main
@@ -58,7 +58,8 @@ except Reached as r:
 
 def test_warm_small_solve_imports_no_scipy_or_folium_before_its_first_solve(tmp_path):
     """With the caches filled, `sundhed solve` of a small houses config reaches HiGHS without importing scipy
-    (with Pyomo loaded it would also pull scipy.stats, about 1 CPU s) or folium (maps are drawn after)."""
+    (with Pyomo loaded it would also pull scipy.stats, about 1 CPU s), folium (maps are drawn after) or
+    networkx (the kommune graph of a stored dataset is built on first use; houses never use it)."""
     cfg = tmp_path / "small.toml"
     cfg.write_text('model = "houses"\nregions = ["Nordjylland"]\n[houses]\nbudget_mio_kr = 300\n', encoding="utf-8")
     run = [sys.executable, "-c", _SOLVE_UNTIL_FIRST_HIGHS, "solve", str(cfg), str(tmp_path / "out")]
@@ -150,3 +151,103 @@ def test_derived_entry_is_reused_rebuilt_when_altered_and_keyed_by_input_bytes(t
     src.write_text("a,b\n1,3\n", encoding="utf-8")            # a changed input file: a new entry
     get()
     assert len(calls) == 4 and len(list((tmp_path / "c").glob("t-*.parquet"))) == 2
+
+
+# ------------------------------------------------------------------------------------------ dataset cache
+def _assert_same_dataset(ds, fresh) -> None:
+    import networkx as nx
+
+    from sundhed.geodata.dataset_cache import SCALARS, TABLES
+
+    for name in TABLES:
+        a, b = getattr(ds, name), getattr(fresh, name)
+        assert type(a) is type(b), name
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        assert a.attrs == b.attrs, name
+        if hasattr(b, "crs"):
+            assert a.crs == b.crs and a.geometry.name == b.geometry.name, name
+    for name in SCALARS:
+        assert getattr(ds, name) == getattr(fresh, name), name
+    g, h = ds.adjacency, fresh.adjacency
+    assert nx.utils.graphs_equal(g, h)
+    # the same iteration orders (models are built from these edges, so their row order stays the same)
+    assert list(g.nodes(data=True)) == list(h.nodes(data=True))
+    assert list(g.edges(data=True)) == list(h.edges(data=True))
+    assert all(list(g.adj[n]) == list(h.adj[n]) for n in h)
+    assert all(g.edges[a, b] is g.adj[b][a] for a, b in g.edges)  # one attribute dict per edge
+
+
+def test_stored_dataset_equals_a_checked_fresh_build_and_is_served_without_building(tmp_path, monkeypatch):
+    from sundhed.geodata import dataset as D
+    from sundhed.geodata import dataset_cache
+    from sundhed.geodata.check import validate
+
+    fresh = D.build_dataset()
+    validate(fresh)
+    builds: list[int] = []
+
+    def build():
+        builds.append(1)
+        ds = D.build_dataset(derived_cache=True)
+        validate(ds)
+        return ds
+
+    first = dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)
+    again = dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)
+    assert builds == [1]                                       # the second load read the stored dataset
+    (folder,) = tmp_path.glob("dataset-*")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["manifest.json", "adjacency.json"] + [f"{t}.parquet" for t in dataset_cache.TABLES])
+    assert callable(again._adjacency)                          # the graph is built on first use only
+    for ds in (first, again):
+        _assert_same_dataset(ds, fresh)
+    # other arguments, other data or other geodata code: another entry
+    key = dataset_cache.snapshot_key("current", 2021)
+    assert dataset_cache.snapshot_key("current", 2020) != key
+    assert dataset_cache.snapshot_key("2027", 2021) != key
+    monkeypatch.setattr("sundhed.geodata.hashing.data_version", lambda: "other data")
+    assert dataset_cache.snapshot_key("current", 2021) != key
+
+
+def test_altered_or_broken_stored_dataset_is_rebuilt_with_a_warning(tmp_path):
+    from sundhed.geodata import dataset as D
+    from sundhed.geodata import dataset_cache
+
+    builds: list[int] = []
+
+    def build():
+        builds.append(1)
+        return D.build_dataset(derived_cache=True)
+
+    dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)
+    (folder,) = tmp_path.glob("dataset-*")
+    demand = pd.read_parquet(folder / "demand.parquet")
+    demand.loc[0, "befolkning"] += 1000                        # valid Parquet, altered value
+    demand.drop(columns="geometry").to_parquet(folder / "demand.parquet")
+    with pytest.warns(RuntimeWarning, match="demand: checksum mismatch"):
+        ds = dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)
+    assert builds == [1, 1] and int(ds.demand["befolkning"].sum()) == int(ds.kommuner["befolkning"].sum())
+    text = (folder / "adjacency.json").read_text(encoding="utf-8")
+    (folder / "adjacency.json").write_text(text.replace('"land"', '"ferry"', 1), encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="adjacency: checksum mismatch"):
+        dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)
+    (folder / "manifest.json").write_text("{", encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="unreadable"):
+        dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)
+    assert len(builds) == 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)  # rebuilt entry valid again
+    assert len(builds) == 4
+
+
+def test_a_load_that_fails_its_checks_is_never_stored(tmp_path):
+    from sundhed.geodata import dataset_cache
+    from sundhed.geodata.errors import DataError
+
+    def build():
+        raise DataError("x.csv", "1 data check(s) failed")
+
+    with pytest.raises(DataError):
+        dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)
+    assert not list(tmp_path.glob("dataset-*/manifest.json"))
