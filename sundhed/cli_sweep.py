@@ -10,7 +10,7 @@ def cmd_sweep(args) -> int:
     from sundhed.config import ConfigError, parse_config_file
     from sundhed.safe_io import OutputDir, atomic_output
     from sundhed.sweep import MAX_SCENARIOS, expand, run_sweep
-    from sundhed.tasks import scenario_key, scenario_task
+    from sundhed.tasks import scenario_task, sweep_key
 
     path = Path(args.sweep)
     spec = parse_config_file(path, what="sweep file")
@@ -39,7 +39,7 @@ def cmd_sweep(args) -> int:
     out = target.path
     print(f"{len(scenarios)} scenarios -> {out} (jobs={args.jobs}, scheduler={args.scheduler or 'none'})")
     df = run_sweep(scenarios, scenario_task, out, jobs=args.jobs, scheduler=args.scheduler,
-                   progress=not args.quiet, key=scenario_key, security=security,
+                   progress=not args.quiet, key=sweep_key(), security=security,
                    allow_insecure_scheduler=args.allow_insecure_scheduler)
     a = df.attrs
     print(f"computed {a.get('computed')}, skipped {a.get('skipped')} (already done), ok {a.get('ok')}, "

@@ -164,37 +164,6 @@ def _flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
-def _guarded_worker_init(parent_pid: int, solver_progress: bool, threads: int | None) -> None:
-    """The spawned worker's initializer: first tie its life to the parent's
-    (:func:`sundhed.worker_guard.die_with_parent`), then load everything once (:func:`_worker_init`)."""
-    from sundhed.worker_guard import die_with_parent
-
-    die_with_parent(parent_pid)
-    _worker_init(solver_progress, threads)
-
-
-def _worker_init(solver_progress: bool, threads: int | None) -> None:
-    """Runs once in every spawned sweep worker, before its first scenario: the imports, the dataset and the
-    solver set-up happen here once, and the worker then serves scenario after scenario with them loaded
-    (``load_dataset`` and the travel-time matrices are cached per process). HiGHS gets ``threads`` threads per
-    worker (1 by default: one worker per core) and prints progress lines only when ``solver_progress``."""
-    from sundhed.solvers.highs import set_default_threads, set_progress
-
-    set_progress(solver_progress)
-    set_default_threads(threads)
-    try:  # warm-up only: a failure here shows up again, recorded, in the scenario that needs it
-        from pyomo.contrib.appsi.solvers import Highs  # noqa: F401
-
-        import sundhed.scenario
-        import sundhed.solvers.akutbiler
-        import sundhed.solvers.houses  # noqa: F401
-        from sundhed.geodata.dataset import load_dataset
-
-        load_dataset()
-    except Exception:  # noqa: BLE001
-        pass
-
-
 def _progress(total: int, enabled: bool, desc: str):
     from tqdm.auto import tqdm
     return tqdm(total=total, disable=not enabled or total == 0, desc=desc)
@@ -210,7 +179,7 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
     dotted columns, ``status``, ``error`` and ``metric.<name>`` columns.
     ``df.attrs`` holds ``computed``, ``skipped``, ``ok`` and ``errors``.
     ``jobs > 1`` runs scenarios in this process and in ``jobs - 1`` spawned workers of a ProcessPoolExecutor
-    (``func`` must be importable by name; see :func:`_run_pool`);
+    (``func`` must be importable by name; see :func:`sundhed.sweep_pool.run_pool`);
     ``scheduler`` ("tcp://..." or "local") uses a dask ``distributed.Client`` (``security``: a
     ``distributed.Security`` for ``tls://`` schedulers; see :mod:`sundhed.dask_client`).
     ``key(params)`` names each scenario's stored result (default: hash of the raw params; the CLI passes
@@ -246,7 +215,9 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
         elif scheduler is not None:
             _run_dask(todo, func, scheduler, _store, security, allow_insecure_scheduler)
         elif jobs > 1:
-            _run_pool(todo, func, jobs, progress, _store)
+            from sundhed.sweep_pool import run_pool
+
+            run_pool(todo, func, jobs, progress, _store)
         else:
             from sundhed.solvers.highs import progress_enabled, set_progress
 
@@ -271,91 +242,6 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
     with atomic_output(out_dir / "results.parquet") as tmp:
         df.to_parquet(tmp, index=False)
     return df
-
-
-def _run_pool(todo: dict, func: Callable[[dict], dict], jobs: int, progress: bool,
-              store: Callable[[str, dict], None]) -> None:
-    """Run ``todo`` on ``jobs`` cores: this process serves scenarios itself, beside ``jobs - 1`` spawned workers.
-
-    This process has already paid for its imports, and it loads the dataset once either way. So it takes
-    scenarios from the same queue as the workers instead of waiting for them. A worker's start-up
-    (spawn, imports, dataset: about 3 CPU s) then runs beside this process's first scenarios, not before them.
-    Each scenario goes to whichever is free first. Every HiGHS solve gets ``cpu_count // jobs`` threads, here as
-    in the workers. ``store`` is called from this thread only."""
-    import multiprocessing
-    import queue
-    import threading
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-
-    from sundhed.solvers.highs import _default_threads, progress_enabled, set_default_threads, set_progress
-
-    pending = deque(todo.items())
-    lock = threading.Lock()
-    done: queue.SimpleQueue = queue.SimpleQueue()
-    stop = threading.Event()
-
-    def take():
-        with lock:
-            return None if stop.is_set() or not pending else pending.popleft()
-
-    per_worker = max(1, (os.cpu_count() or 1) // jobs)
-    show = bool(progress and progress_enabled())
-    # "spawn", not fork: a forked child inherits HiGHS's task scheduler without its threads and spins forever
-    # in its first solve once the parent has solved anything. Each worker loads data once (_worker_init) and
-    # serves many scenarios, and exits when this process dies, even by SIGKILL (no orphaned 300 MB solvers:
-    # sundhed/worker_guard.py).
-    ex = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_guarded_worker_init, initargs=(os.getpid(), show, per_worker))
-
-    def submit(p: dict):
-        try:
-            return ex.submit(run_one, func, p)
-        except Exception as e:  # noqa: BLE001 - a broken pool: recorded, sweep continues
-            return {"params": p, "status": "error", "error": f"{type(e).__name__}: {e}"}
-
-    def feed(h: str, p: dict, fut) -> None:  # one thread per worker: its next scenario as soon as it is free
-        while True:
-            try:
-                rec = fut if isinstance(fut, dict) else fut.result()
-            except Exception as e:  # noqa: BLE001 - e.g. pickling, a broken pool: recorded, sweep continues
-                rec = {"params": p, "status": "error", "error": f"{type(e).__name__}: {e}"}
-            done.put((h, rec))
-            if (item := take()) is None:
-                return
-            h, p = item
-            fut = submit(p)
-
-    threads_were, progress_was = _default_threads[0], progress_enabled()
-    stored = 0
-    try:
-        # The first scenario of every worker is submitted from this thread, so that the pool spawns all its
-        # workers here: a worker's PR_SET_PDEATHSIG (worker_guard) fires when the *thread* that spawned it ends.
-        feeders = []
-        for i in range(jobs - 1):
-            if (item := take()) is None:
-                break
-            feeders.append(threading.Thread(target=feed, args=(*item, submit(item[1])), name=f"sweep-feed-{i}",
-                                            daemon=True))
-        for t in feeders:
-            t.start()
-        set_default_threads(per_worker)
-        set_progress(show)
-        while (item := take()) is not None:  # this process's share
-            h, p = item
-            store(h, run_one(func, p))
-            stored += 1
-            while not done.empty():
-                store(*done.get())
-                stored += 1
-        while stored < len(todo):  # the workers' last scenarios
-            store(*done.get())
-            stored += 1
-    finally:
-        stop.set()
-        set_default_threads(threads_were)
-        set_progress(progress_was)
-        ex.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_dask(todo: dict, func, scheduler: str, store, security=None, allow_insecure: bool = False) -> None:

@@ -69,6 +69,24 @@ def test_skip_key_is_the_validated_config_and_versions(monkeypatch):
     assert scenario_key({}) != plain
 
 
+def test_sweep_key_reads_the_versions_once_and_equals_the_scenario_key(monkeypatch):
+    from sundhed import provenance
+    from sundhed.tasks import scenario_key, sweep_key
+
+    params = [{}, {"catchments": {"band": [200000, 450000]}}, {"model": "houses", "houses": {"budget_mio_kr": 300}}]
+    expected = [scenario_key(p) for p in params]
+    calls: list[int] = []
+    version = provenance.code_version
+
+    def counted() -> str:
+        calls.append(1)
+        return version()
+
+    monkeypatch.setattr(provenance, "code_version", counted)
+    key = sweep_key()
+    assert [key(p) for p in params] == expected and calls == [1]
+
+
 def const_task(params: dict) -> dict:
     return {"value": 1.0}
 
