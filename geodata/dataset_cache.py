@@ -7,7 +7,7 @@ checks passed is stored under the travel-time cache folder (``$SUNDHED_CACHE``),
 ``dataset-<key>``. It holds one Parquet file per table (GeoParquet for the geometries; never pickle) and
 ``adjacency.json``, the kommune graph with its node and neighbour order (built into a networkx graph
 on first use). ``manifest.json`` is written last;
-it holds the tables' checksums, their ``attrs`` and the scalar fields.
+it holds every file's sha256, the tables' ``attrs`` and the scalar fields.
 
 ``<key>`` is a sha256 of: the content of every file in the data folder (:func:`hashing.data_version`) and its
 path; the source of every module of the geodata package (loaders and checks alike); the versions of pandas,
@@ -41,7 +41,7 @@ SCALARS = ("hospital_sites", "population_year", "regions_year")
 
 
 class SnapshotInvalid(ValueError):
-    """A stored dataset failed its checks (missing file, columns, CRS, checksum)."""
+    """A stored dataset failed its checks (missing or unreadable file, layout, columns, checksum)."""
 
 
 def snapshot_key(hospital_sites: str, population_year: int) -> str:
@@ -110,10 +110,6 @@ def graph_from_json(text: str):
 
 
 # ------------------------------------------------------------------------------------------------ read / write
-def _checksum_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def write_snapshot(folder: Path, ds: Dataset) -> None:
     """Store ``ds`` in ``folder`` (each file replaced atomically, the manifest last)."""
     import pandas as pd
@@ -130,10 +126,10 @@ def write_snapshot(folder: Path, ds: Dataset) -> None:
             digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
         tables[name] = {"geo": geo, "crs": df.crs.to_epsg() if geo else None, "columns": [str(c) for c in df.columns],
                         "sha256": digest, "attrs": dict(df.attrs)}
-    graph = graph_to_json(ds.adjacency)
+    graph = graph_to_json(ds.adjacency).encode("utf-8")
     with atomic_replace(folder / "adjacency.json") as tmp:
-        tmp.write_text(graph, encoding="utf-8")
-    manifest = {"version": SNAPSHOT_VERSION, "tables": tables, "adjacency_checksum": _checksum_text(graph),
+        tmp.write_bytes(graph)
+    manifest = {"version": SNAPSHOT_VERSION, "tables": tables, "adjacency_sha256": hashlib.sha256(graph).hexdigest(),
                 "scalars": {f: getattr(ds, f) for f in SCALARS}}
     with atomic_replace(folder / "manifest.json") as tmp:
         tmp.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
@@ -177,10 +173,10 @@ def read_snapshot(folder: Path) -> Dataset:
                 raise SnapshotInvalid(f"{name}: columns {list(df.columns)}, expected {meta['columns']}")
             df.attrs.update(meta["attrs"])
             frames[name] = df
-        graph_text = (folder / "adjacency.json").read_text(encoding="utf-8")
-        if _checksum_text(graph_text) != manifest["adjacency_checksum"]:
-            raise SnapshotInvalid("adjacency: checksum mismatch (altered values)")
-        json.loads(graph_text)  # well-formed; the networkx graph itself is built on first use (0.2 s of imports)
+        graph = (folder / "adjacency.json").read_bytes()
+        if hashlib.sha256(graph).hexdigest() != manifest["adjacency_sha256"]:
+            raise SnapshotInvalid("adjacency: checksum mismatch (altered file)")
+        graph_text = graph.decode("utf-8")  # the networkx graph is built on first use (0.2 s of imports)
         scalars = manifest["scalars"]
     except SnapshotInvalid:
         raise
@@ -209,6 +205,7 @@ def load_or_build(hospital_sites: str, population_year: int, build: Callable[[],
     ds = build()
     try:
         write_snapshot(folder, ds)
-    except OSError as exc:  # a read-only or full cache folder costs speed, never the load
+    except (OSError, ValueError) as exc:  # a read-only or full cache folder, or a table it cannot store
+        # (geodata/dataset_cache.py keeps RangeIndex tables and graphs without nan): speed lost, never the load
         warnings.warn(f"dataset cache entry {folder.name} not written ({exc})", RuntimeWarning, stacklevel=2)
     return ds

@@ -11,7 +11,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 
 def _guarded_worker_init(parent_pid: int, solver_progress: bool, threads: int | None) -> None:
@@ -75,16 +75,18 @@ def run_pool(todo: dict, func: Callable[[dict], dict], jobs: int, progress: bool
     ex = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_guarded_worker_init, initargs=(os.getpid(), show, per_worker))
 
-    def submit(p: dict):
+    def submit(p: dict) -> Future:
         try:
             return ex.submit(run_one, func, p)
-        except Exception as e:  # noqa: BLE001 - a broken pool: recorded, sweep continues
-            return {"params": p, "status": "error", "error": f"{type(e).__name__}: {e}"}
+        except Exception as e:  # noqa: BLE001 - a broken pool: the scenario's record says so (in feed)
+            fut: Future = Future()
+            fut.set_exception(e)
+            return fut
 
-    def feed(h: str, p: dict, fut) -> None:  # one thread per worker: its next scenario as soon as it is free
+    def feed(h: str, p: dict, fut: Future) -> None:  # one thread per worker: its next scenario when it is free
         while True:
             try:
-                rec = fut if isinstance(fut, dict) else fut.result()
+                rec = fut.result()
             except Exception as e:  # noqa: BLE001 - e.g. pickling, a broken pool: recorded, sweep continues
                 rec = {"params": p, "status": "error", "error": f"{type(e).__name__}: {e}"}
             done.put((h, rec))

@@ -251,3 +251,17 @@ def test_a_load_that_fails_its_checks_is_never_stored(tmp_path):
     with pytest.raises(DataError):
         dataset_cache.load_or_build("current", 2021, build, cache_dir=tmp_path)
     assert not list(tmp_path.glob("dataset-*/manifest.json"))
+
+
+def test_a_dataset_the_cache_cannot_store_is_still_returned(tmp_path, monkeypatch):
+    from sundhed.geodata import dataset as D
+    from sundhed.geodata import dataset_cache
+
+    def refuse(folder, ds):
+        raise ValueError("dataset table demand: only a default RangeIndex is stored")
+
+    monkeypatch.setattr(dataset_cache, "write_snapshot", refuse)
+    with pytest.warns(RuntimeWarning, match="not written .*RangeIndex"):
+        ds = dataset_cache.load_or_build("current", 2021, lambda: D.build_dataset(derived_cache=True),
+                                         cache_dir=tmp_path)
+    assert len(ds.kommuner) == 98 and not list(tmp_path.glob("dataset-*/manifest.json"))
