@@ -245,3 +245,31 @@ def test_summary_json_records_provenance_beside_the_config_hash(tmp_path):
         p = rec["provenance"]
         assert p["data_version"] == data_version() and p["solver"].startswith("HiGHS")
         assert {"highspy", "pyomo", "pandas"} <= set(p["packages"]) and "git_commit" in p
+
+
+# ------------------------------------------------------------------------------------------ in-process memo
+def test_entry_read_once_per_process_until_the_file_changes(tmp_path, monkeypatch):
+    """A sweep asks for the same matrix every scenario: the checked entry is kept in memory (read-only, so no
+    scenario can change the next one's input) and read again only when the file on disk is another."""
+    from sundhed.geodata import traveltimes as tt
+
+    o, d = _points(30, 3, "o"), _points(7, 4, "d")
+    cache = tmp_path / "c"
+    src = CountingSource()
+    first = travel_times(src, o, d, cache_dir=cache)
+    reads = []
+    real_read = tt._read_entry
+    monkeypatch.setattr(tt, "_read_entry", lambda *a: reads.append(1) or real_read(*a))
+    again = travel_times(src, o, d, cache_dir=cache)
+    assert again is first and reads == [] and src.calls == 1
+    with pytest.raises(ValueError, match="read-only"):
+        again.minutes[0, 0] = 0.0
+    path = _entry(cache)
+    with np.load(path, allow_pickle=False) as z:
+        m = z["m"].copy()
+    m[3, 2] += 5.0  # altered on disk: the memo must not hide it, the checksum check must see it
+    _rewrite(path, m=m, n=m.copy())
+    with pytest.warns(RuntimeWarning, match="checksum mismatch"):
+        fresh = travel_times(src, o, d, cache_dir=cache)
+    assert reads == [1] and src.calls == 2 and np.array_equal(fresh.minutes, first.minutes)
+    assert travel_times(src, o, d, cache_dir=cache) is fresh and reads == [1]
