@@ -97,6 +97,13 @@ def _relative_gap(obj: float, bound: float) -> float:
 _scheduler_threads: list[int | None] = [None]  # thread count the process-wide HiGHS scheduler was set up with
 _progress_enabled: list[bool] = [True]  # process-wide switch (the CLI's --quiet)
 _default_threads: list[int | None] = [None]  # process-wide HiGHS threads when SolveOptions.threads is None
+_has_run: list[bool] = [False]  # whether this process has started HiGHS's task scheduler (any solve)
+
+
+def highs_has_run() -> bool:
+    """Whether any solve in this process has started HiGHS's task scheduler. A process forked after that
+    inherits the scheduler without its threads and hangs in its first solve (sundhed/sweep_pool.py)."""
+    return _has_run[0]
 
 
 def set_default_threads(threads: int | None) -> None:
@@ -278,6 +285,7 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
         hopts["mip_heuristic_effort"] = float(options.mip_heuristic_effort)
     hopts.update(dict(options.extra))
     opt.highs_options = hopts
+    _has_run[0] = True
     _match_scheduler(int(threads) if threads else None)
     t0 = time.perf_counter()
     progress = None

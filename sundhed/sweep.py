@@ -165,8 +165,12 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 
 def _progress(total: int, enabled: bool, desc: str):
+    """The sweep's progress bar. Without tqdm's monitor thread: the bar moves once per scenario anyway, and a
+    second thread would make it unsafe to fork sweep workers (:func:`sundhed.sweep_pool.start_method`)."""
     from tqdm.auto import tqdm
-    return tqdm(total=total, disable=not enabled or total == 0, desc=desc)
+
+    bar = type("SweepBar", (tqdm,), {"monitor_interval": 0})
+    return bar(total=total, disable=not enabled or total == 0, desc=desc)
 
 
 def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
@@ -178,7 +182,7 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
     Returns one row per scenario (input order): ``hash``, flattened params as
     dotted columns, ``status``, ``error`` and ``metric.<name>`` columns.
     ``df.attrs`` holds ``computed``, ``skipped``, ``ok`` and ``errors``.
-    ``jobs > 1`` runs scenarios in this process and in ``jobs - 1`` spawned workers of a ProcessPoolExecutor
+    ``jobs > 1`` runs scenarios in this process and in ``jobs - 1`` workers of a ProcessPoolExecutor
     (``func`` must be importable by name; see :func:`sundhed.sweep_pool.run_pool`);
     ``scheduler`` ("tcp://..." or "local") uses a dask ``distributed.Client`` (``security``: a
     ``distributed.Security`` for ``tls://`` schedulers; see :mod:`sundhed.dask_client`).

@@ -1,7 +1,9 @@
-"""Sweeps on this machine's cores: this process and ``jobs - 1`` spawned worker processes share one queue.
+"""Sweeps on this machine's cores: this process and ``jobs - 1`` worker processes share one queue.
 
-Used by :func:`sundhed.sweep.run_sweep` for ``jobs > 1``. Workers are spawned, not forked, load the solver
-stack and the dataset once (:func:`_worker_init`) and exit with the sweep process (sundhed/worker_guard.py).
+Used by :func:`sundhed.sweep.run_sweep` for ``jobs > 1``. Workers load the solver stack and the dataset once
+and serve many scenarios; they exit with the sweep process (sundhed/worker_guard.py). When it is safe
+(:func:`start_method`), this process loads them first and forks its workers, which then start with everything
+loaded; otherwise they are spawned and load it themselves (:func:`_worker_init`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 
 def _guarded_worker_init(parent_pid: int, solver_progress: bool, threads: int | None) -> None:
-    """The spawned worker's initializer: first tie its life to the parent's
+    """The worker's initializer: first tie its life to the parent's
     (:func:`sundhed.worker_guard.die_with_parent`), then load everything once (:func:`_worker_init`)."""
     from sundhed.worker_guard import die_with_parent
 
@@ -24,15 +26,38 @@ def _guarded_worker_init(parent_pid: int, solver_progress: bool, threads: int | 
 
 
 def _worker_init(solver_progress: bool, threads: int | None) -> None:
-    """Runs once in every spawned sweep worker, before its first scenario: the imports, the dataset and the
-    solver set-up happen here once, and the worker then serves scenario after scenario with them loaded
-    (``load_dataset`` and the travel-time matrices are cached per process). HiGHS gets ``threads`` threads per
-    worker (1 by default: one worker per core) and prints progress lines only when ``solver_progress``."""
+    """Runs once in every sweep worker, before its first scenario: the imports, the dataset and the solver
+    set-up happen here once (a forked worker has them already), and the worker then serves scenario after
+    scenario with them loaded (``load_dataset`` and the travel-time matrices are cached per process). HiGHS
+    gets ``threads`` threads per worker (1 by default: one worker per core) and prints progress lines only when
+    ``solver_progress``."""
     from sundhed.solvers.highs import set_default_threads, set_progress
 
     set_progress(solver_progress)
     set_default_threads(threads)
-    try:  # warm-up only: a failure here shows up again, recorded, in the scenario that needs it
+    _warm_up()
+
+
+def start_method() -> str:
+    """How to start sweep workers: ``"fork"`` when it is safe, else ``"spawn"``.
+
+    A forked worker starts with this process's imports and dataset in memory (shared until written), so it
+    serves its first scenario at once instead of after about 3 CPU s of start-up beside this process's work.
+    Forking is safe only while no HiGHS solve has run in this process (a child would inherit HiGHS's task
+    scheduler without its threads and hang in its first solve: :func:`sundhed.solvers.highs.highs_has_run`)
+    and no other thread runs (a notebook kernel's, a progress thread: a lock held there stays held in the
+    child). The sweep command meets both; a sweep started from a notebook after a solve spawns."""
+    from sundhed.solvers.highs import highs_has_run
+
+    if "fork" not in multiprocessing.get_all_start_methods() or highs_has_run() or threading.active_count() > 1:
+        return "spawn"
+    return "fork"
+
+
+def _warm_up() -> None:
+    """Import the solver stack and load the default dataset; a failure here shows up again, recorded, in the
+    scenario that needs it."""
+    try:
         from pyomo.contrib.appsi.solvers import Highs  # noqa: F401
 
         import sundhed.scenario
@@ -47,11 +72,12 @@ def _worker_init(solver_progress: bool, threads: int | None) -> None:
 
 def run_pool(todo: dict, func: Callable[[dict], dict], jobs: int, progress: bool,
               store: Callable[[str, dict], None]) -> None:
-    """Run ``todo`` on ``jobs`` cores: this process serves scenarios itself, beside ``jobs - 1`` spawned workers.
+    """Run ``todo`` on ``jobs`` cores: this process serves scenarios itself, beside ``jobs - 1`` workers.
 
     This process has already paid for its imports, and it loads the dataset once either way. So it takes
-    scenarios from the same queue as the workers instead of waiting for them. A worker's start-up
-    (spawn, imports, dataset: about 3 CPU s) then runs beside this process's first scenarios, not before them.
+    scenarios from the same queue as the workers instead of waiting for them. A forked worker starts with
+    this process's imports and dataset; a spawned one's start-up (imports, dataset: about 3 CPU s) runs beside
+    this process's first scenarios, not before them.
     Each scenario goes to whichever is free first. Every HiGHS solve gets ``cpu_count // jobs`` threads, here as
     in the workers. ``store`` is called from this thread only."""
     from sundhed.solvers.highs import _default_threads, progress_enabled, set_default_threads, set_progress
@@ -68,11 +94,13 @@ def run_pool(todo: dict, func: Callable[[dict], dict], jobs: int, progress: bool
 
     per_worker = max(1, (os.cpu_count() or 1) // jobs)
     show = bool(progress and progress_enabled())
-    # "spawn", not fork: a forked child inherits HiGHS's task scheduler without its threads and spins forever
-    # in its first solve once the parent has solved anything. Each worker loads data once (_worker_init) and
-    # serves many scenarios, and exits when this process dies, even by SIGKILL (no orphaned 300 MB solvers:
-    # sundhed/worker_guard.py).
-    ex = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("spawn"),
+    # Each worker loads data once (_worker_init) and serves many scenarios, and exits when this process dies,
+    # even by SIGKILL (no orphaned 300 MB solvers: sundhed/worker_guard.py). Forked only when start_method()
+    # says it is safe, after loading here what the workers would each load again.
+    method = start_method()
+    if method == "fork":
+        _warm_up()
+    ex = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method),
                              initializer=_guarded_worker_init, initargs=(os.getpid(), show, per_worker))
 
     def submit(p: dict) -> Future:

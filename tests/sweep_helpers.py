@@ -21,3 +21,19 @@ def which_process(params: dict) -> dict:
 
     time.sleep(params["s"])
     return {"pid": os.getpid(), "threads": _default_threads[0]}
+
+
+def tiny_solve(params: dict) -> dict:
+    """A real HiGHS solve (max x + y, x + 2y <= b, integers), after ``s`` seconds: objective and process."""
+    import pyomo.environ as pyo
+
+    from sundhed.solvers.highs import solve_with_highs
+
+    time.sleep(params["s"])
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(0, 10))
+    m.y = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(0, 10))
+    m.c = pyo.Constraint(expr=m.x + 2 * m.y <= params["b"])
+    m.obj = pyo.Objective(expr=m.x + 3 * m.y, sense=pyo.maximize)
+    st = solve_with_highs(m)
+    return {"pid": os.getpid(), "objective": st.objective}

@@ -143,3 +143,42 @@ def test_process_pool_run_serves_scenarios_in_this_process_too(tmp_path):
     assert (pids == os.getpid()).sum() >= 3  # the worker's start-up (~2-4 s) runs beside this process's share
     assert set(df["metric.threads"]) == {max(1, (os.cpu_count() or 1) // 2)}
     assert _default_threads[0] == before
+
+
+_START_METHODS = """
+import sys, threading
+sys.path.insert(0, {here!r})
+from sundhed.sweep_pool import start_method
+from sundhed.sweep import run_sweep
+from sweep_helpers import tiny_solve
+print(start_method())
+t = threading.Thread(target=threading.Event().wait, args=(1,)); t.start()
+print(start_method())  # another thread runs: a fork could copy a held lock
+t.join()
+df = run_sweep([{{"s": 0.4, "b": b}} for b in range(8)], tiny_solve, {out!r}, jobs=2, progress=False)
+print(len(set(df["metric.pid"])), list(df["metric.objective"]))
+print(start_method())  # HiGHS has run here now
+df = run_sweep([{{"s": 0.4, "b": b}} for b in range(8, 12)], tiny_solve, {out!r}, jobs=2, progress=False)
+print(len(set(df["metric.pid"])), list(df["metric.objective"]))
+"""
+
+
+def test_workers_forked_only_before_any_solve(tmp_path):
+    """A fresh sweep process forks its workers (they start with its imports and data); once HiGHS has run here,
+    or while another thread runs, workers are spawned. Either way real solves in both processes give the
+    optimum of max x + 3y s.t. x + 2y <= b, x, y in 0..10 (integers)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = _START_METHODS.format(here=str(Path(__file__).parent), out=str(tmp_path / "sw"))
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = res.stdout.strip().splitlines()
+
+    def best(b: int) -> float:
+        return float(max(x + 3 * y for x in range(11) for y in range(11) if x + 2 * y <= b))
+
+    assert lines[0] == "fork" and lines[1] == "spawn" and lines[3] == "spawn"
+    assert lines[2] == f"2 {[best(b) for b in range(8)]}"
+    assert lines[4] == f"2 {[best(b) for b in range(8, 12)]}"
