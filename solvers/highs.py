@@ -106,6 +106,11 @@ def highs_has_run() -> bool:
     return _has_run[0]
 
 
+def note_run() -> None:
+    """Record that HiGHS runs in this process: every ``Highs.run`` outside :func:`solve_with_highs` calls it."""
+    _has_run[0] = True
+
+
 def set_default_threads(threads: int | None) -> None:
     """HiGHS threads for every later solve in this process whose options leave ``threads`` unset (None = HiGHS's
     own default). Sweep workers use 1, so two workers on two cores do not fight over them."""
@@ -285,7 +290,7 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
         hopts["mip_heuristic_effort"] = float(options.mip_heuristic_effort)
     hopts.update(dict(options.extra))
     opt.highs_options = hopts
-    _has_run[0] = True
+    note_run()
     _match_scheduler(int(threads) if threads else None)
     t0 = time.perf_counter()
     progress = None
