@@ -26,6 +26,7 @@ import pandas as pd
 
 from sundhed.geodata.errors import DataError
 from sundhed.geodata.io import atomic_replace
+from sundhed.geodata.traveltimes_memo import memo_get, memo_put
 
 #: Directory for cached matrices (override with the SUNDHED_CACHE environment variable).
 DEFAULT_CACHE_DIR = Path(os.environ.get("SUNDHED_CACHE", Path.home() / ".cache" / "sundhed"))
@@ -378,54 +379,17 @@ def travel_times(source: TravelTimeSource, origins: pd.DataFrame, destinations: 
     """
     if cache_dir is not None:
         path = Path(cache_dir) / f"tt-{cache_key(source, origins, destinations)}.npz"
-        if (tm := _memo_get(path)) is not None:
+        if (tm := memo_get(path)) is not None:
             return tm
         if path.exists():
             try:
-                return _memo_put(path, _read_entry(path, origins, destinations))
+                return memo_put(path, _read_entry(path, origins, destinations))
             except CacheEntryInvalid as exc:
                 warnings.warn(f"travel-time cache entry {path.name} is invalid ({exc}); recomputing it",
                               RuntimeWarning, stacklevel=2)
     tm = source.compute(origins, destinations)
     if cache_dir is not None:
         _write_entry(path, tm)  # uncompressed: loading is faster than inflating (#13)
-        tm = _memo_put(path, tm)
+        tm = memo_put(path, tm)
     return tm
 
-
-#: Entries this process has read and checked (or written): path -> (file signature, matrix). A sweep reads
-#: the same two or three entries for every scenario; reading and checking one costs about 0.06 s (#14).
-_MEMO: dict[Path, tuple[tuple[int, int, int], TravelMatrix]] = {}
-_MEMO_MAX = 16
-
-
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    """(inode, size, mtime in ns) of ``path``, or None when it is gone: a replaced or altered file has another."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
-
-
-def _memo_get(path: Path) -> TravelMatrix | None:
-    """The matrix read from ``path`` earlier in this process, if the file is still the one read."""
-    hit = _MEMO.get(path)
-    if hit is None or hit[0] != _signature(path):
-        _MEMO.pop(path, None)
-        return None
-    return hit[1]
-
-
-def _memo_put(path: Path, tm: TravelMatrix) -> TravelMatrix:
-    """Remember ``tm`` (checked, just read or written at ``path``) with read-only arrays: every caller shares
-    them, so one that wrote into a matrix would change the next scenario's input; it gets an error instead."""
-    sig = _signature(path)
-    if sig is None:
-        return tm
-    for a in (tm.minutes, tm.minutes_no_ferry, tm.km, tm.km_no_ferry):
-        a.flags.writeable = False
-    while len(_MEMO) >= _MEMO_MAX:
-        _MEMO.pop(next(iter(_MEMO)))
-    _MEMO[path] = (sig, tm)
-    return tm
