@@ -94,6 +94,7 @@ def _relative_gap(obj: float, bound: float) -> float:
     return abs(obj - bound) / max(1e-9, abs(obj))
 
 
+_SESSION_UPDATES = ("check_for_new_or_removed_constraints", "check_for_new_objective")
 _scheduler_threads: list[int | None] = [None]  # thread count the process-wide HiGHS scheduler was set up with
 _progress_enabled: list[bool] = [True]  # process-wide switch (the CLI's --quiet)
 _default_threads: list[int | None] = [None]  # process-wide HiGHS threads when SolveOptions.threads is None
@@ -109,6 +110,18 @@ def highs_has_run() -> bool:
 def note_run() -> None:
     """Record that HiGHS runs in this process: every ``Highs.run`` outside :func:`solve_with_highs` calls it."""
     _has_run[0] = True
+
+
+def prepare_raw_run(threads: int | None) -> None:
+    """Call before ``run()`` of a highspy.Highs built outside :func:`solve_with_highs` (e.g. the houses' local
+    search) with ``threads`` set on it: records the run and sizes the process's task scheduler to match."""
+    note_run()
+    _match_scheduler(int(threads) if threads else None)
+
+
+def solve_threads(options: SolveOptions) -> int | None:
+    """HiGHS threads a solve with ``options`` uses (None = HiGHS's own default)."""
+    return options.threads or _default_threads[0]
 
 
 def set_default_threads(threads: int | None) -> None:
@@ -172,6 +185,7 @@ class SolveProgress:
         self.bound = math.nan
         self.gap = math.inf
         self.nodes = 0
+        self.unit = "nodes"  # what ``nodes`` counts in the line (the houses' local search: "neighbourhoods")
         self.lines: list[str] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -226,7 +240,7 @@ class SolveProgress:
                 return f"{head}, no plan yet, bound {_fmt(self.bound)}"
             return f"{head}, no plan yet (presolve / root LP)"
         gap = f"{100 * self.gap:.3f} %" if math.isfinite(self.gap) else "-"
-        return f"{head}, best plan {_fmt(self.best)}, bound {_fmt(self.bound)}, gap {gap}, {self.nodes:,} nodes"
+        return f"{head}, best plan {_fmt(self.best)}, bound {_fmt(self.bound)}, gap {gap}, {self.nodes:,} {self.unit}"
 
     def write(self, text: str) -> None:
         self.lines.append(text)
@@ -256,13 +270,27 @@ class SolveProgress:
                        f"{proof}, objective {_fmt(stats.objective)}, bound {_fmt(stats.bound)}, gap {gap}")
 
 
+class HighsSession:
+    """Keeps one model's HiGHS instance between solves (pass the same object as ``session=``).
+
+    The first solve hands the whole model to HiGHS; a later solve of the *same* model hands over only what was
+    added since (new constraints, a new active objective), not every row again (about 0.1-0.2 s per national
+    house model). Only for changes of that kind: an edited constraint, bound or fixed variable is not seen."""
+
+    def __init__(self) -> None:
+        self.solver = None  # the appsi Highs object, after the first solve
+        self.model_id: int | None = None  # id() of the model it holds
+
+
 def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = None, *,
-                     start: Iterable[tuple] | None = None) -> SolveStats:
+                     start: Iterable[tuple] | None = None, session: HighsSession | None = None) -> SolveStats:
     """Solve ``model`` with HiGHS and load the solution into its variables.
 
     ``start``: a MIP start, (Pyomo variable, value) pairs, for all or some of the variables (e.g. only the binaries:
     HiGHS then completes the rest with the integers fixed). HiGHS keeps it as its first incumbent when it is
     feasible and ignores it otherwise.
+
+    ``session``: reuse the HiGHS instance of an earlier solve of this model (:class:`HighsSession`).
 
     Raises :class:`SolverError` with the termination condition when no feasible solution exists or none was
     found within the time limit (callers turn that into a message naming the binding rule).
@@ -275,7 +303,8 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
           TerminationCondition.maxIterations, TerminationCondition.objectiveLimit,
           TerminationCondition.interrupted}
     options = options or SolveOptions()
-    opt = Highs()
+    reuse = session is not None and session.solver is not None and session.model_id == id(model)
+    opt = session.solver if reuse and session is not None else Highs()
     if not opt.available():
         raise SolverError("HiGHS (highspy) is not available; install it with 'pip install highspy'", "unavailable")
     opt.config.time_limit = float(options.time_limit)
@@ -298,17 +327,25 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
         progress = SolveProgress(options.label, options.progress_after_s, options.progress_every_s, t0=t0)
         progress.start()
     try:
-        opt.set_instance(model)
+        if not reuse:
+            opt.set_instance(model)
     except BaseException:
         if progress is not None:
             progress.stop()
             progress.close()
         raise
-    # nothing changes between set_instance and solve(), so skip solve()'s scan for changes
+    # right after set_instance nothing has changed, so skip solve()'s scan for changes; a session's later
+    # solve scans only for new constraints and a new objective (HighsSession)
     for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
                  "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
                  "update_vars", "update_params", "update_named_expressions", "update_objective"):
-        setattr(opt.update_config, flag, False)
+        setattr(opt.update_config, flag, reuse and flag in _SESSION_UPDATES)
+    if session is not None:
+        session.solver, session.model_id = opt, id(model)
+    if reuse:
+        opt.update()  # before the MIP start below, so that it sees the new rows
+        opt.update_config.check_for_new_or_removed_constraints = False
+        opt.update_config.check_for_new_objective = False
     highs = opt._solver_model
     if start:
         col = opt._pyomo_var_to_solver_var_map

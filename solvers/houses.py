@@ -15,7 +15,7 @@ import pyomo.environ as pyo
 
 from sundhed.model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
 from sundhed.solvers.house_start import fit_budget
-from sundhed.solvers.highs import SolveOptions, SolverError, SolveStats, solve_with_highs
+from sundhed.solvers.highs import HighsSession, SolveOptions, SolverError, SolveStats, solve_with_highs
 from sundhed.solvers.houses_plan import HousePlan, _num  # noqa: F401 (re-exported)
 
 _TOL = 1e-9
@@ -68,6 +68,7 @@ def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: di
         builds = greedy_builds(inst, mdl, bool(flags.get("capacity")))
         if flags.get("capacity") and objective == "coverage":
             builds = improve_by_swaps(inst, mdl, builds)
+    session = HighsSession()  # the cheapest-plan stage adds one row and an objective to this model
     if objective == "maxmin" and new_houses and not flags.get("capacity") and len(mdl.B):
         from sundhed.model.houses import MAXMIN_EPSILON
         from sundhed.solvers.maxmin import solve_maxmin
@@ -77,22 +78,25 @@ def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: di
         if not stats.optimal:
             return mdl, stats  # bracketed by bisection: no "cheapest among optimal" stage for an unproven optimum
     else:
-        stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=_start_values(mdl, builds))
+        stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=_start_values(mdl, builds),
+                                 session=session)
     if cheapest and new_houses and len(mdl.B) and stats.optimal:
         # "cheapest of the optimal plans" needs a proven optimum; after a time limit it would only search plans
         # as good as an unproven one, for up to another full time limit (solve_houses notes the skip)
-        stats = _cheapest_among_optimal(inst, mdl, objective, stats, options, flags)
+        stats = _cheapest_among_optimal(inst, mdl, objective, stats, options, flags, session)
     return mdl, stats
 
 
 def _cheapest_among_optimal(inst: HouseInstance, mdl, objective: str, stats: SolveStats,
-                            options: SolveOptions, flags: dict | None = None) -> SolveStats:
+                            options: SolveOptions, flags: dict | None = None,
+                            session: HighsSession | None = None) -> SolveStats:
     """Second stage: keep the objective at the value just found (within 1e-7, relative) and minimise the state
     spend, so money that buys no more coverage is not spent (a plain coverage optimum may build houses that
     add nothing). Starts from the first stage's plan. Skipped when that plan provably is the cheapest already:
     with capacities, covering as many inhabitants needs at least :func:`solvers.house_start.capacity_spend_bound`
     of new capacity, so a plan spending no more — or less than one cost step (:func:`spend_step`) more — is
-    cheapest. Returns the first stage's stats with both runtimes;
+    cheapest. ``session``: the first stage's HiGHS instance, which gets only the new row and objective.
+    Returns the first stage's stats with both runtimes;
     if the second stage fails, the first stage's plan stays loaded."""
     from sundhed.solvers.house_start import capacity_spend_bound, spend_step
 
@@ -115,7 +119,8 @@ def _cheapest_among_optimal(inst: HouseInstance, mdl, objective: str, stats: Sol
     mdl.spend_objective = pyo.Objective(expr=pyo.quicksum(float(sc[j, q]) * mdl.build[(j, q)] for j, q in mdl.B),
                                         sense=pyo.minimize)
     try:
-        st2 = solve_with_highs(mdl, dataclasses.replace(options, label="houses: cheapest plan"), start=start)
+        st2 = solve_with_highs(mdl, dataclasses.replace(options, label="houses: cheapest plan"), start=start,
+                               session=session)
     except SolverError:
         for v, x in start:  # keep the first stage's plan loaded
             v.set_value(x, skip_validation=True)
