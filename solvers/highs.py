@@ -304,7 +304,7 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
           TerminationCondition.interrupted}
     options = options or SolveOptions()
     reuse = session is not None and session.solver is not None and session.model_id == id(model)
-    opt = session.solver if reuse and session is not None else Highs()
+    opt: Highs = session.solver if reuse and session is not None and session.solver is not None else Highs()
     if not opt.available():
         raise SolverError("HiGHS (highspy) is not available; install it with 'pip install highspy'", "unavailable")
     opt.config.time_limit = float(options.time_limit)

@@ -14,6 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from sundhed.model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
+from sundhed.solvers.house_lns import solve_with_lns
 from sundhed.solvers.house_start import fit_budget
 from sundhed.solvers.highs import HighsSession, SolveOptions, SolverError, SolveStats, solve_with_highs
 from sundhed.solvers.houses_plan import HousePlan, _num  # noqa: F401 (re-exported)
@@ -77,6 +78,8 @@ def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: di
                              eps=float(flags.get("maxmin_epsilon", MAXMIN_EPSILON)))
         if not stats.optimal:
             return mdl, stats  # bracketed by bisection: no "cheapest among optimal" stage for an unproven optimum
+    elif objective == "coverage" and new_houses and flags.get("capacity") and len(mdl.B):
+        stats = solve_with_lns(inst, mdl, options, builds, label, session)
     else:
         stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=_start_values(mdl, builds),
                                  session=session)
