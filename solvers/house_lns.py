@@ -61,15 +61,17 @@ def neighbourhood(overlap: np.ndarray, sites: np.ndarray, seeds: np.ndarray, siz
 
 def improve_by_lns(inst: HouseInstance, mdl, builds: set[tuple[int, int]], *, seconds: float,
                    threads: int | None = None, size: int = 90, areas: int = 3, sub_seconds: float = 3.0,
-                   stall: int = 300, seed: int = 0,
+                   stall: int = 300, stall_s: float = 30.0, seed: int = 0,
                    on_progress: Callable[[float, int], None] | None = None) -> LnsResult:
     """Improve ``builds`` (a feasible plan of ``mdl``, a maximising model from
     :func:`sundhed.model.houses.build_house_model`) for at most ``seconds`` wall seconds.
 
     Each step frees ``size`` candidate sites around ``areas`` random seeds (:func:`neighbourhood`), fixes every
     other build variable at the best plan's value and solves the rest with HiGHS for at most ``sub_seconds``.
-    Stops after ``seconds`` or ``stall`` steps without improvement. ``on_progress(objective, steps)`` is called
-    after every step. ``threads``: HiGHS threads (as for the other solves in this process)."""
+    Stops after ``seconds``, after ``stall`` steps without improvement, or when the last improvement is longer ago
+    than ``stall_s`` seconds and than half the search so far (on the national instance the plan stops improving
+    after about 100 s, and the final HiGHS solve makes better use of the time). ``on_progress(objective, steps)``
+    is called after every step. ``threads``: HiGHS threads (as for the other solves in this process)."""
     from pyomo.contrib.appsi.solvers import Highs
 
     from sundhed.solvers.highs import prepare_raw_run
@@ -111,10 +113,12 @@ def improve_by_lns(inst: HouseInstance, mdl, builds: set[tuple[int, int]], *, se
         return LnsResult(frozenset(builds), math.nan, math.nan, 0, 0, time.perf_counter() - t0)
     best = start = first[0]
     steps = improvements = since = 0
+    last = time.perf_counter()
     k = min(len(sites), max(1, areas))
     while since < stall:
-        left = seconds - (time.perf_counter() - t0)
-        if left <= 0.05:
+        now = time.perf_counter()
+        left = seconds - (now - t0)
+        if left <= 0.05 or now - last > max(stall_s, 0.5 * (now - t0)):
             break
         free = neighbourhood(overlap, sites, rng.choice(sites, k, replace=False), size)
         got = solve(free, x, min(sub_seconds, left))
@@ -123,7 +127,7 @@ def improve_by_lns(inst: HouseInstance, mdl, builds: set[tuple[int, int]], *, se
         if got is not None and got[0] > best + 1e-7 * max(1.0, abs(best)):
             best, x = got
             improvements += 1
-            since = 0
+            since, last = 0, time.perf_counter()
         if on_progress is not None:
             on_progress(best, steps)
         if len(free) >= len(sites) and got is not None:
@@ -133,7 +137,7 @@ def improve_by_lns(inst: HouseInstance, mdl, builds: set[tuple[int, int]], *, se
 
 
 #: The orchestration of :func:`solve_with_lns` (seconds, shares of the time limit).
-PROBE_MAX_S, PROBE_SHARE = 15.0, 0.10  # first HiGHS solve: small instances are proven here, and nothing else runs
+PROBE_MAX_S, PROBE_SHARE = 30.0, 0.10  # first HiGHS solve: smaller instances are proven here, nothing else runs
 FINAL_MIN_S, FINAL_SHARE = 20.0, 0.20  # last HiGHS solve from the local search's plan: the bound, the proof
 LNS_MIN_S = 10.0  # a shorter local search is not worth a second HiGHS solve
 
@@ -141,7 +145,7 @@ LNS_MIN_S = 10.0  # a shorter local search is not worth a second HiGHS solve
 def solve_with_lns(inst: HouseInstance, mdl, options, builds: set[tuple[int, int]], label: str = "houses",
                    session=None):
     """Solve the maximising house model ``mdl`` within ``options.time_limit`` seconds in three steps: HiGHS
-    from the plan ``builds`` for ``min(15 s, 10 %)`` of the time (done if it proves optimality), then
+    from the plan ``builds`` for ``min(30 s, 10 %)`` of the time (done if it proves optimality), then
     :func:`improve_by_lns` from HiGHS's best plan, then HiGHS again from the better plan with the time left
     (at least ``max(20 s, 20 %)``), which loads its plan into ``mdl``. Returns :class:`SolveStats` of the whole:
     the final objective, the tighter of the two proven bounds and the total wall time. Progress lines, when
