@@ -16,14 +16,14 @@ returns a plan.
 """
 from __future__ import annotations
 
+import logging
 import math
-import os
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
+
+from sundhed.solvers.highs_progress import SolveProgress, _fmt  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:  # pyomo is imported lazily: `sundhed solve` should not pay for it before it needs it
     import pyomo.environ as pyo
@@ -150,126 +150,6 @@ def _match_scheduler(threads: int | None) -> None:
         _scheduler_threads[0] = threads
 
 
-def _fmt(v: float | None) -> str:
-    if v is None or not math.isfinite(v):
-        return "-"
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.6g}"
-
-
-class SolveProgress:
-    """Progress lines for one HiGHS run.
-
-    HiGHS's MIP callbacks (interrupt checks, improving solutions, log lines) record the best plan's objective,
-    the bound, the gap and the node count; a ticker thread writes a line when ``after_s`` seconds have passed
-    and then every ``every_s`` seconds, so a long root LP or presolve still reports its elapsed time. Lines go to
-    the stderr the process had when the solve started (Pyomo redirects file descriptors 1 and 2 while HiGHS runs,
-    so the line is written to a duplicate of the descriptor). ``lines`` keeps what was written.
-    """
-
-    def __init__(self, label: str = "", after_s: float = 5.0, every_s: float = 10.0,
-                 stream: TextIO | None = None, clock: Callable[[], float] = time.perf_counter,
-                 t0: float | None = None):
-        self.label = label
-        self.after_s = float(after_s)
-        self.every_s = max(0.05, float(every_s))
-        self._clock = clock
-        self._t0 = clock() if t0 is None else t0
-        self._stream = stream if stream is not None else sys.stderr
-        self._fd: int | None = None
-        if stream is None:
-            try:
-                self._fd = os.dup(self._stream.fileno())
-            except (AttributeError, OSError, ValueError):  # e.g. pytest's capture object: write to it directly
-                self._fd = None
-        self.best = math.nan
-        self.bound = math.nan
-        self.gap = math.inf
-        self.nodes = 0
-        self.unit = "nodes"  # what ``nodes`` counts in the line (the houses' local search: "neighbourhoods")
-        self.lines: list[str] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    # -- HiGHS callback (called from the solver's thread)
-    def on_event(self, e) -> None:
-        d = e.data_out
-        if d is None:
-            return
-        self.best, self.bound, self.gap = float(d.mip_primal_bound), float(d.mip_dual_bound), float(d.mip_gap)
-        self.nodes = int(d.mip_node_count)
-
-    def start(self) -> None:
-        """Start the ticker (before the model is handed over, which can itself take seconds)."""
-        self._thread = threading.Thread(target=self._tick, name="highs-progress", daemon=True)
-        self._thread.start()
-
-    def attach(self, highs) -> None:
-        """Subscribe to the MIP callbacks of ``highs`` (a highspy.Highs)."""
-        for cb in (highs.cbMipInterrupt, highs.cbMipImprovingSolution, highs.cbMipLogging):
-            cb.subscribe(self.on_event)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def detach(self, highs) -> None:
-        self.stop()
-        for cb in (highs.cbMipInterrupt, highs.cbMipImprovingSolution, highs.cbMipLogging):
-            try:
-                cb.unsubscribe(self.on_event)
-            except Exception:  # noqa: BLE001 - never let progress reporting break a solve
-                pass
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    # -- output
-    def elapsed(self) -> float:
-        return self._clock() - self._t0
-
-    def line(self) -> str:
-        """The current progress line."""
-        t = self.elapsed()
-        head = f"highs{(' ' + self.label) if self.label else ''}: {t:.1f} s" if t < 10 else \
-            f"highs{(' ' + self.label) if self.label else ''}: {t:.0f} s"
-        if not math.isfinite(self.best):
-            if math.isfinite(self.bound):
-                return f"{head}, no plan yet, bound {_fmt(self.bound)}"
-            return f"{head}, no plan yet (presolve / root LP)"
-        gap = f"{100 * self.gap:.3f} %" if math.isfinite(self.gap) else "-"
-        return f"{head}, best plan {_fmt(self.best)}, bound {_fmt(self.bound)}, gap {gap}, {self.nodes:,} {self.unit}"
-
-    def write(self, text: str) -> None:
-        self.lines.append(text)
-        data = text + "\n"
-        try:
-            if self._fd is not None:
-                os.write(self._fd, data.encode("utf-8", "replace"))
-            else:
-                self._stream.write(data)
-                self._stream.flush()
-        except (OSError, ValueError):
-            pass
-
-    def _tick(self) -> None:
-        next_at = self.after_s
-        while not self._stop.wait(min(0.25, self.every_s / 2)):
-            if self.elapsed() >= next_at:
-                self.write(self.line())
-                next_at = self.elapsed() + self.every_s
-
-    def finish(self, stats: SolveStats) -> None:
-        """A closing line, only when progress lines were written."""
-        if self.lines:
-            proof = "proven optimal" if stats.optimal else f"NOT proven optimal ({stats.status})"
-            gap = f"{100 * stats.gap:.3f} %" if math.isfinite(stats.gap) else "-"
-            self.write(f"highs{(' ' + self.label) if self.label else ''}: done in {stats.runtime_s:.1f} s, "
-                       f"{proof}, objective {_fmt(stats.objective)}, bound {_fmt(stats.bound)}, gap {gap}")
-
-
 class HighsSession:
     """Keeps one model's HiGHS instance between solves (pass the same object as ``session=``).
 
@@ -282,8 +162,21 @@ class HighsSession:
         self.model_id: int | None = None  # id() of the model it holds
 
 
+def _interrupted(opt, highs, runtime: float, progress: SolveProgress | None) -> SolveStats:
+    """Stats of a solve stopped by its ``stop_when``, with HiGHS's best plan loaded into the model."""
+    opt.load_vars()
+    info = highs.getInfo()
+    obj, bound = float(info.objective_function_value), float(info.mip_dual_bound)
+    stats = SolveStats(status="interrupted", optimal=False, objective=obj, bound=bound,
+                       gap=_relative_gap(obj, bound), runtime_s=runtime)
+    if progress is not None:
+        progress.finish(stats)
+    return stats
+
+
 def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = None, *,
-                     start: Iterable[tuple] | None = None, session: HighsSession | None = None) -> SolveStats:
+                     start: Iterable[tuple] | None = None, session: HighsSession | None = None,
+                     stop_when: Callable[[float, float], bool] | None = None) -> SolveStats:
     """Solve ``model`` with HiGHS and load the solution into its variables.
 
     ``start``: a MIP start, (Pyomo variable, value) pairs, for all or some of the variables (e.g. only the binaries:
@@ -291,6 +184,8 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
     feasible and ignores it otherwise.
 
     ``session``: reuse the HiGHS instance of an earlier solve of this model (:class:`HighsSession`).
+    ``stop_when(elapsed s, relative gap)``: checked at HiGHS's MIP interrupt points; True stops the solve with
+    its best plan so far (status 'interrupted').
 
     Raises :class:`SolverError` with the termination condition when no feasible solution exists or none was
     found within the time limit (callers turn that into a message naming the binding rule).
@@ -356,14 +251,34 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
             highs.setSolution(len(items), idx, val)
     if progress is not None:
         progress.attach(highs)
+
+    stopped = [False]
+
+    def _check(e) -> None:
+        if e.data_out is not None and stop_when is not None and stop_when(time.perf_counter() - t0,
+                                                                          float(e.data_out.mip_gap)):
+            stopped[0] = True
+            e.interrupt()
+
+    if stop_when is not None:
+        highs.cbMipInterrupt.subscribe(_check)
+    appsi_log = logging.getLogger("pyomo.contrib.appsi.solvers.highs")  # it warns of HiGHS's kInterrupt
+    level = appsi_log.level
     try:
+        if stop_when is not None:
+            appsi_log.setLevel(logging.ERROR)
         res = opt.solve(model)
     finally:
+        appsi_log.setLevel(level)
         if progress is not None:
             progress.detach(highs)
+        if stop_when is not None:
+            highs.cbMipInterrupt.unsubscribe(_check)
     runtime = time.perf_counter() - t0
     try:
         tc = res.termination_condition
+        if stopped[0] and tc == TerminationCondition.unknown and highs.getSolution().value_valid:
+            return _interrupted(opt, highs, runtime, progress)  # appsi does not know HiGHS's kInterrupt
         if tc not in ok or res.best_feasible_objective is None:
             raise SolverError(f"HiGHS ended with status '{tc.name}' and no feasible solution", tc.name)
         res.solution_loader.load_vars()

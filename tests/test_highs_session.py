@@ -74,3 +74,23 @@ def test_session_given_another_model_starts_a_new_instance():
     assert solve_with_highs(a, OPT, session=session).objective == pytest.approx(brute(va, wa, ca)[0])
     assert solve_with_highs(b, OPT, session=session).objective == pytest.approx(brute(vb, wb, cb)[0])
     assert session.model_id == id(b)
+
+
+def test_stop_when_stops_the_solve_with_its_best_plan():
+    """A multi-constraint knapsack that needs branching: stopped at the first check, HiGHS returns the MIP start
+    (or better) with status 'interrupted', not proven."""
+    rng = np.random.default_rng(3)
+    n, k = 60, 5
+    value, weight = rng.integers(10, 100, n).astype(float), rng.integers(5, 60, (k, n)).astype(float)
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(0, n - 1)
+    m.x = pyo.Var(m.I, domain=pyo.Binary)
+    m.cap = pyo.Constraint(range(k), rule=lambda b, r: sum(weight[r, i] * b.x[i] for i in b.I) <= weight[r].sum() / 3)
+    m.obj = pyo.Objective(expr=sum(value[i] * m.x[i] for i in m.I), sense=pyo.maximize)
+    seen = []
+    st = solve_with_highs(m, OPT, start=[(m.x[i], 0.0) for i in m.I],
+                          stop_when=lambda t, gap: seen.append((t, gap)) or True)
+    assert seen and st.status == "interrupted" and not st.optimal
+    chosen = np.array([round(m.x[i].value) for i in m.I])
+    assert (weight @ chosen <= weight.sum(axis=1) / 3 + 1e-6).all() and float(chosen @ value) == pytest.approx(st.objective)
+    assert solve_with_highs(m, OPT).objective >= st.objective  # the full solve goes further

@@ -70,14 +70,14 @@ def test_three_step_solve_returns_the_brute_force_optimum(seed, monkeypatch):
     def first_unproven(model, options=None, **kw):
         st = real(model, options, **kw)
         calls.append(options.time_limit)
-        return dataclasses.replace(st, optimal=False, status="maxTimeLimit") if len(calls) == 1 else st
+        return dataclasses.replace(st, optimal=False, status="interrupted") if len(calls) == 1 else st
 
     monkeypatch.setattr(highs, "solve_with_highs", first_unproven)
     searched = []
     real_lns = house_lns.improve_by_lns
     monkeypatch.setattr(house_lns, "improve_by_lns", lambda *a, **k: searched.append(k["seconds"]) or real_lns(*a, **k))
     plan = solve_houses(inst, "coverage", OPT, compute_marginal=False, cheapest=False, capacity=True)
-    assert calls[0] == pytest.approx(min(house_lns.PROBE_MAX_S, house_lns.PROBE_SHARE * OPT.time_limit))
+    assert calls[0] == OPT.time_limit  # stopped by its stop_when, not by a shorter limit
     assert len(searched) == 1 and 0 < searched[0] <= OPT.time_limit - house_lns.FINAL_MIN_S  # the final solve keeps its time
     bf = houses_bruteforce(inst, "coverage", capacity=True)
     assert plan.stats.optimal and plan.objective_value == pytest.approx(bf.objective_value)
@@ -94,3 +94,24 @@ def test_short_time_limit_is_one_plain_solve(monkeypatch):
                         capacity=True)
     assert not searched and plan.stats.optimal
     assert plan.objective_value == pytest.approx(houses_bruteforce(inst, "coverage", capacity=True).objective_value)
+
+
+def test_first_solve_goes_on_when_its_gap_is_small(monkeypatch):
+    """Below LNS_MIN_GAP the first solve is never stopped: no search, one solve, the brute-force optimum."""
+    inst = instance(1)
+    searched, stops = [], []
+    monkeypatch.setattr(house_lns, "improve_by_lns", lambda *a, **k: searched.append(1))
+    real = highs.solve_with_highs
+
+    def spy(model, options=None, **kw):
+        stops.append(kw["stop_when"])
+        return real(model, options, **kw)
+
+    monkeypatch.setattr(highs, "solve_with_highs", spy)
+    plan = solve_houses(inst, "coverage", OPT, compute_marginal=False, cheapest=False, capacity=True)
+    assert not searched and len(stops) == 1 and plan.stats.optimal
+    assert plan.objective_value == pytest.approx(houses_bruteforce(inst, "coverage", capacity=True).objective_value)
+    probe = min(house_lns.PROBE_MAX_S, house_lns.PROBE_SHARE * OPT.time_limit)
+    stop = stops[0]
+    assert not stop(probe - 0.1, 0.5) and stop(probe, 0.5) and stop(probe, float("inf"))
+    assert not stop(probe + 100, house_lns.LNS_MIN_GAP)
