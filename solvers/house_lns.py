@@ -199,6 +199,8 @@ def solve_with_lns(inst: HouseInstance, mdl, options, builds: set[tuple[int, int
             progress.stop()
             progress.close()
     better = set(res.builds) if res.objective > probe.objective else current
+    if session is not None:
+        session.solver = None  # an interrupted HiGHS instance stays interrupted: the final solve gets a new one
     rest = dataclasses.replace(options, time_limit=max(0.1, total - (time.perf_counter() - t0)), label=label)
     final = solve_with_highs(mdl, rest, start=start_of(better), session=session)
     bound = min(probe.bound, final.bound) if math.isfinite(probe.bound) else final.bound

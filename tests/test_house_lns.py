@@ -115,3 +115,19 @@ def test_first_solve_goes_on_when_its_gap_is_small(monkeypatch):
     stop = stops[0]
     assert not stop(probe - 0.1, 0.5) and stop(probe, 0.5) and stop(probe, float("inf"))
     assert not stop(probe + 100, house_lns.LNS_MIN_GAP)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_real_interrupt_then_search_then_final_solve(seed, monkeypatch):
+    """HiGHS really stopped by stop_when at its first check (no stand-in): the final solve still proves the
+    brute-force optimum (an interrupted HiGHS instance must not be reused: it would stop again at once)."""
+    inst = instance(seed)
+    monkeypatch.setattr(house_lns, "PROBE_MAX_S", 0.0)
+    monkeypatch.setattr(house_lns, "LNS_MIN_GAP", -1.0)  # every gap counts as large
+    searched = []
+    real_lns = house_lns.improve_by_lns
+    monkeypatch.setattr(house_lns, "improve_by_lns", lambda *a, **k: searched.append(1) or real_lns(*a, **k))
+    plan = solve_houses(inst, "coverage", OPT, compute_marginal=False, capacity=True)  # with the cheapest stage
+    assert searched == [1]
+    assert plan.stats.optimal and plan.objective_value == pytest.approx(
+        houses_bruteforce(inst, "coverage", capacity=True).objective_value)
