@@ -1,6 +1,6 @@
 """Issue #14 figures: shipped scenarios in seconds, maxmin by bisection, sweep workers, startup, scaling.
 
-    python benchmarks/speed.py                       # every section (about 15-25 min on 2 busy cores)
+    python benchmarks/speed.py                       # every section (about 9 min on 2 idle cores)
     python benchmarks/speed.py --only houses maxmin  # sections: houses maxmin sweep startup scaling
 
 Every timing is given as CPU seconds (``time.process_time`` of this process and its HiGHS threads, or
