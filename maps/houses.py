@@ -17,6 +17,7 @@ import pandas as pd
 from sundhed.maps.common import (base_map, check_lang, esc, fmt_int, fmt_min, fmt_num, model_data_versions,
                          fmt_pct, kommune_layers, lookup_sites, notes_block, point_layer, popup_html, radius_px,
                          svg_symbol, swatch, symbol_layer, title_block, write_map)
+from sundhed.maps.solver_notes import solver_notes
 from sundhed.maps.headline import HEADLINE_CSS, headline_html
 
 COVERED = "#2c7bb6"      # blue
@@ -390,5 +391,5 @@ def render_house_map(ds, plan, out_path, *, sites: pd.DataFrame | None = None, t
                         f"<td class='mp-num'><b>{fmt_pct(v['share_after'], lang)}</b></td></tr>")
         parts.append(f"<div class='mp-h'>{T['lowest']}</div><table>{''.join(crow)}</table>")
 
-    parts.append(notes_block([*notes, *getattr(plan, "notes", []), *_default_notes(plan, T, ds.population_year)], T))
+    parts.append(notes_block([*notes, *solver_notes(plan, lang), *_default_notes(plan, T, ds.population_year)], T))
     return write_map(m, "".join(parts), title, out_path)

@@ -161,6 +161,28 @@ def test_house_map_english_and_existing_house(ds, houses, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ akutbiler
+def test_house_map_words_solver_notes_for_readers(ds, houses, tmp_path):
+    """A plan stopped at its time limit: the map says so in its own language with the plan's gap, leaves the
+    skipped-stage note out, and keeps a note it does not know."""
+    import dataclasses
+
+    inst, plan, sites = houses
+    stats = dataclasses.replace(plan.stats, status="maxTimeLimit", optimal=False, gap=0.0013)
+    notes = ["solver status maxTimeLimit: plan not proven optimal (gap 0.13%)",
+             "cheapest-plan stage skipped: it needs a proven optimum",
+             "marginal value not computed: the plan is not proven optimal (gap 0.13%), so a re-solve ...",
+             "an unknown note"]
+    unproven = dataclasses.replace(plan, stats=stats, notes=notes)
+    da = render_house_map(ds, unproven, tmp_path / "da.html", sites=sites).read_text(encoding="utf-8")
+    assert "Planen er ikke bevist at være den bedste" in da and "højst 0,13 % fra den bedst mulige plan" in da
+    assert "Værdien af den sidste mio. kr. er ikke beregnet" in da and "an unknown note" in da
+    assert "solver status" not in da and "cheapest-plan" not in da and "marginal value" not in da
+    en = render_house_map(ds, unproven, tmp_path / "en.html", sites=sites, lang="en").read_text(encoding="utf-8")
+    assert "not proven to be the best" in en and "at most 0.13%" in en and "solver status" not in en
+    proven = render_house_map(ds, plan, tmp_path / "ok.html", sites=sites).read_text(encoding="utf-8")
+    assert "ikke bevist" not in proven
+
+
 def test_ems_map_small_and_offline(ems_map):
     _assert_offline_and_small(ems_map)
 
