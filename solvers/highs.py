@@ -155,7 +155,8 @@ class HighsSession:
 
     The first solve hands the whole model to HiGHS; a later solve of the *same* model hands over only what was
     added since (new constraints, a new active objective), not every row again (about 0.1-0.2 s per national
-    house model). Only for changes of that kind: an edited constraint, bound or fixed variable is not seen."""
+    house model). Only for changes of that kind: an edited constraint, bound or fixed variable is not seen. A solve
+    stopped by its ``stop_when`` leaves the session empty (HiGHS would stop the next solve at once)."""
 
     def __init__(self) -> None:
         self.solver = None  # the appsi Highs object, after the first solve
@@ -198,8 +199,9 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
           TerminationCondition.maxIterations, TerminationCondition.objectiveLimit,
           TerminationCondition.interrupted}
     options = options or SolveOptions()
-    reuse = session is not None and session.solver is not None and session.model_id == id(model)
-    opt: Highs = session.solver if reuse and session is not None and session.solver is not None else Highs()
+    prior = session.solver if session is not None and session.model_id == id(model) else None
+    reuse = prior is not None
+    opt: Highs = prior if prior is not None else Highs()
     if not opt.available():
         raise SolverError("HiGHS (highspy) is not available; install it with 'pip install highspy'", "unavailable")
     opt.config.time_limit = float(options.time_limit)
@@ -277,6 +279,8 @@ def solve_with_highs(model: pyo.ConcreteModel, options: SolveOptions | None = No
     runtime = time.perf_counter() - t0
     try:
         tc = res.termination_condition
+        if stopped[0] and session is not None:  # an interrupted instance would stop again at once: not kept
+            session.solver, session.model_id = None, None
         if stopped[0] and tc == TerminationCondition.unknown and highs.getSolution().value_valid:
             return _interrupted(opt, highs, runtime, progress)  # appsi does not know HiGHS's kInterrupt
         if tc not in ok or res.best_feasible_objective is None:

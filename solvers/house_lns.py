@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sundhed.model.houses import HouseInstance
+from sundhed.solvers.house_start import start_values
 
 _TOL = 1e-9
 
@@ -164,15 +165,12 @@ def solve_with_lns(inst: HouseInstance, mdl, options, builds: set[tuple[int, int
     t0 = time.perf_counter()
     total = float(options.time_limit)
 
-    def start_of(plan) -> list:
-        return [(mdl.build[p], 1.0 if tuple(p) in plan else 0.0) for p in mdl.B]
-
     probe_s, final_s = min(PROBE_MAX_S, PROBE_SHARE * total), max(FINAL_MIN_S, FINAL_SHARE * total)
     if total - probe_s - final_s < LNS_MIN_S:  # too short for a local search: one plain solve
-        return solve_with_highs(mdl, dataclasses.replace(options, label=label), start=start_of(builds),
+        return solve_with_highs(mdl, dataclasses.replace(options, label=label), start=start_values(mdl, builds),
                                 session=session)
     # the gap only shrinks, so a solve below LNS_MIN_GAP at probe_s is never stopped: a plain solve
-    probe = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=start_of(builds),
+    probe = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=start_values(mdl, builds),
                              session=session, stop_when=lambda t, gap: t >= probe_s and not gap <= LNS_MIN_GAP)
     lns_s = total - (time.perf_counter() - t0) - final_s
     if probe.status != "interrupted" or lns_s < 1.0:
@@ -199,10 +197,8 @@ def solve_with_lns(inst: HouseInstance, mdl, options, builds: set[tuple[int, int
             progress.stop()
             progress.close()
     better = set(res.builds) if res.objective > probe.objective else current
-    if session is not None:
-        session.solver = None  # an interrupted HiGHS instance stays interrupted: the final solve gets a new one
     rest = dataclasses.replace(options, time_limit=max(0.1, total - (time.perf_counter() - t0)), label=label)
-    final = solve_with_highs(mdl, rest, start=start_of(better), session=session)
+    final = solve_with_highs(mdl, rest, start=start_values(mdl, better), session=session)
     bound = min(probe.bound, final.bound) if math.isfinite(probe.bound) else final.bound
     gap = abs(bound - final.objective) / max(1e-9, abs(final.objective)) if math.isfinite(bound) else math.inf
     return SolveStats(status=final.status, optimal=final.optimal, objective=final.objective, bound=bound,

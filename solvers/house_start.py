@@ -309,3 +309,9 @@ def spend_step(inst: HouseInstance, pairs) -> float:
     for u in units:
         g = _m.gcd(g, u)
     return g / 1e6
+
+
+def start_values(mdl, builds) -> list:
+    """MIP start: build = 1 for ``builds`` ((site, type) pairs), 0 for every other pair of ``mdl.B``; HiGHS
+    completes the rest."""
+    return [(mdl.build[p], 1.0 if tuple(p) in builds else 0.0) for p in mdl.B]

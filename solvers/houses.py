@@ -15,7 +15,7 @@ import pyomo.environ as pyo
 
 from sundhed.model.houses import OBJECTIVES, HouseInstance, InfeasibleRuleError, build_house_model
 from sundhed.solvers.house_lns import solve_with_lns
-from sundhed.solvers.house_start import fit_budget
+from sundhed.solvers.house_start import fit_budget, start_values
 from sundhed.solvers.highs import HighsSession, SolveOptions, SolverError, SolveStats, solve_with_highs
 from sundhed.solvers.houses_plan import HousePlan, _num  # noqa: F401 (re-exported)
 
@@ -38,11 +38,6 @@ class HousePlanInfeasible(SolverError):
 def _val(v) -> float:
     x = pyo.value(v, exception=False)
     return 0.0 if x is None else float(x)
-
-
-def _start_values(mdl, builds: set[tuple[int, int]]) -> list:
-    """MIP start: build = 1 for ``builds``, 0 for every other (site, type); HiGHS completes the rest."""
-    return [(mdl.build[p], 1.0 if tuple(p) in builds else 0.0) for p in mdl.B]
 
 
 def _current_values(mdl) -> list:
@@ -74,14 +69,14 @@ def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: di
         from sundhed.model.houses import MAXMIN_EPSILON
         from sundhed.solvers.maxmin import solve_maxmin
 
-        stats = solve_maxmin(inst, mdl, options, _start_values(mdl, builds),
+        stats = solve_maxmin(inst, mdl, options, start_values(mdl, builds),
                              eps=float(flags.get("maxmin_epsilon", MAXMIN_EPSILON)))
         if not stats.optimal:
             return mdl, stats  # bracketed by bisection: no "cheapest among optimal" stage for an unproven optimum
     elif objective == "coverage" and new_houses and flags.get("capacity") and len(mdl.B):
         stats = solve_with_lns(inst, mdl, options, builds, label, session)
     else:
-        stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=_start_values(mdl, builds),
+        stats = solve_with_highs(mdl, dataclasses.replace(options, label=label), start=start_values(mdl, builds),
                                  session=session)
     if cheapest and new_houses and len(mdl.B) and stats.optimal:
         # "cheapest of the optimal plans" needs a proven optimum; after a time limit it would only search plans
