@@ -1,14 +1,21 @@
 """The "maxmin" sundhedshus objective by bisection on the worst catchment's covered share.
 
-HiGHS closes the maxmin model's gap slowly (nationally at 600 mio. kr. the root bound is 0.860 against plans
-of 0.826, and after 120 s 1.7-2.1 % remain), because the objective is one variable, the smallest share. Bisection
+HiGHS closes the maxmin model's gap slowly (nationally at 600 mio. kr. its bound is 0.892 against the plan's
+0.8765 after 15 s, and 1.5 % remain after 120 s), because the objective is one variable, the smallest share. Bisection
 asks an easier question instead: *is there a plan within the money where every catchment's covered share is at
 least t?* (the same model with the worst share fixed at t, stopped at its first plan). A plan found raises the
 lower end to that plan's real worst share; a proof that none exists lowers the upper end to t.
 
+Proving that no plan reaches ``t`` is the hard half: the MIP's LP bound is weak (nationally at 600 mio. kr. it
+says 36 lægehuse might reach the best plan's share, where 41 are needed). Each question therefore first asks
+:func:`sundhed.solvers.maxmin_bound.min_spend_bound` for a per-catchment (Dantzig-Wolfe) lower bound on the money
+that share needs; only when that bound fits the budget does the MIP search for a plan.
+
 :func:`solve_maxmin` first gives the plain maxmin MIP a short slice of the time (small instances are proven there
-and then), then bisects until the bracket is within ``rel_tol`` (default 0.1 %) of the worst share, then spends
-a short final solve on the secondary term (total coverage) with the worst share held. The returned
+and then), then asks whether a worst share just above the plan in hand (``CLOSING_STEP`` of the tolerance) is
+possible, which closes the bracket at once when that plan is the best, and otherwise bisects until the bracket is
+within ``rel_tol`` (default 0.1 %) of the worst share; then it spends a short final solve on the secondary term
+(total coverage) with the worst share held. The returned
 :class:`SolveStats` carry the best plan's objective and the proven bound: ``optimal`` only when the gap is
 within the options' ``mip_gap``; otherwise the gap is what was proven.
 
@@ -28,11 +35,23 @@ from sundhed.solvers.highs import (
     SolverError,
     SolveStats,
     note_run,
+    solve_threads,
     solve_with_highs,
 )
+from sundhed.solvers.maxmin_bound import SpendBound, min_spend_bound
 
 #: default relative width of the final bracket on the worst share (0.1 %)
 MAXMIN_REL_TOL = 1e-3
+
+#: the plain maxmin MIP's slice of the time limit (at most this many seconds)
+FIRST_SLICE_SHARE, FIRST_SLICE_MAX_S = 0.125, 15.0
+
+#: the first bisection question asks for a worst share this share of ``rel_tol`` above the plan in hand (below 1,
+#: so that the bracket it closes, with the secondary term's epsilon, stays within ``rel_tol``)
+CLOSING_STEP = 0.9
+
+#: the final solve on the secondary term (total coverage, worst share held): this share of the time limit
+FINAL_SHARE = 0.1
 
 
 def plan_shares(inst: HouseInstance, open_sites) -> tuple[float, float]:
@@ -118,6 +137,31 @@ def catchment_spend_floors(inst: HouseInstance, pairs, t: float, time_limit: flo
     return out
 
 
+def _spend_bound(inst: HouseInstance, pairs, t: float, threads: int | None, seconds: float,
+                 options: SolveOptions, lo: float, hi: float) -> SpendBound:
+    """:func:`min_spend_bound` for "every share >= t", with progress lines when the options ask for them."""
+    from sundhed.solvers.highs import SolveProgress, progress_enabled
+
+    progress = None
+    if options.progress and progress_enabled():
+        progress = SolveProgress(f"houses: maxmin, proof for share >= {t:.5f}", options.progress_every_s,
+                                 options.progress_every_s)
+        progress.best, progress.bound, progress.unit = lo, hi, "pricing rounds"
+        progress.gap = (hi - lo) / max(lo, 1e-9)
+        progress.start()
+
+    def seen(rounds: int, bound: float) -> None:
+        if progress is not None:
+            progress.nodes = rounds
+
+    try:
+        return min_spend_bound(inst, pairs, t, time_limit=max(0.5, seconds), threads=threads, on_round=seen)
+    finally:
+        if progress is not None:
+            progress.stop()
+            progress.close()
+
+
 def _builds(mdl) -> set[tuple[int, int]]:
     return {tuple(p) for p in mdl.B if (mdl.build[p].value or 0.0) > 0.5}
 
@@ -141,7 +185,7 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
     """
     t_start = time.perf_counter()
     limit = float(options.time_limit)
-    first = first_slice_s if first_slice_s is not None else min(30.0, 0.25 * limit)
+    first = first_slice_s if first_slice_s is not None else min(FIRST_SLICE_MAX_S, FIRST_SLICE_SHARE * limit)
     tol = max(float(options.mip_gap), rel_tol)
 
     def left() -> float:
@@ -167,17 +211,32 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
     sc = inst.state_cost_matrix()
     mdl.bisect_spend = pyo.Objective(expr=pyo.quicksum(float(sc[j, q]) * mdl.build[(j, q)] for j, q in mdl.B),
                                      sense=pyo.minimize)
+    pairs = [tuple(p) for p in mdl.B]
+    threads = solve_threads(options)
     try:
         while hi - lo > tol * max(lo, 1e-9) and left() > 2.0:
             top = hi if unknown_above is None else min(hi, unknown_above)
-            t = 0.5 * (lo + top)
+            # the first question is the one that closes the bracket at once when the plan in hand is the best
+            closing = steps == 0 and lo > 0 and lo * (1.0 + CLOSING_STEP * tol) < top
+            t = lo * (1.0 + CLOSING_STEP * tol) if closing else 0.5 * (lo + top)
             if top - lo <= tol * max(lo, 1e-9) * 0.25:
                 break  # only undecided targets remain
+            steps += 1
+            proof = _spend_bound(inst, pairs, t, threads, min(left() - 2.0, max(5.0, 0.4 * left())),
+                                 options, lo, hi)
+            if log:
+                log(f"maxmin bisection step {steps}: worst share >= {t:.5f} needs at least "
+                    f"{proof.bound_mio_kr:,.1f} mio. kr. ({proof.rounds} pricing rounds, {proof.runtime_s:.1f} s; "
+                    f"bracket {lo:.5f}-{hi:.5f})")
+            if proof.infeasible:
+                hi = t  # no plan within the money reaches t (per-catchment bound)
+                continue
+            if closing:
+                continue  # the plan in hand is probably not the best: bisect from here
             mdl.z.fix(t)
             floors = catchment_spend_floors(inst, [tuple(p) for p in mdl.B], t)
             if any(f > inst.budget_mio_kr + 1e-6 for _, f in floors):
                 hi = t  # one catchment alone needs more than the money
-                steps += 1
                 continue
             if mdl.find_component("floor_cuts") is not None:
                 mdl.del_component("floor_cuts")
@@ -187,7 +246,6 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
                     mdl.floor_cuts.add(pyo.quicksum(float(sc[p]) * mdl.build[p] for p in prs) >= f - 1e-6)
             n_left = max(1, math.ceil(math.log2(max(2.0, (hi - lo) / (tol * max(lo, 1e-9))))))
             slice_s = max(2.0, min(left() - 1.0, left() / (n_left + 1)))
-            steps += 1
             if log:
                 log(f"maxmin bisection step {steps}: worst share >= {t:.5f}? (bracket {lo:.5f}-{hi:.5f})")
             try:
@@ -217,8 +275,9 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
     final_obj = lo + eps * lo_total
     if left() > 2.0:
         mdl.z.setlb(lo)
+        mdl.z.setub(min(hi, z_ub) if z_ub is not None else hi)  # proven: no plan's worst share reaches hi
         try:
-            solve_with_highs(mdl, dataclasses.replace(options, time_limit=max(1.0, min(0.2 * limit, left())),
+            solve_with_highs(mdl, dataclasses.replace(options, time_limit=max(1.0, min(FINAL_SHARE * limit, left())),
                                                             label="houses: maxmin, total coverage"),
                                    start=[(mdl.build[p], 1.0 if tuple(p) in best else 0.0) for p in mdl.B])
             plan = _builds(mdl)
@@ -229,6 +288,7 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
             pass
         finally:
             mdl.z.setlb(0.0)
+            mdl.z.setub(z_ub)
         _load(mdl, best)
     bound = min(first_bound, hi + eps)
     gap = max(0.0, bound - final_obj) / max(1e-9, abs(final_obj))
