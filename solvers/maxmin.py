@@ -34,7 +34,7 @@ from sundhed.solvers.highs import (
     SolveOptions,
     SolverError,
     SolveStats,
-    note_run,
+    prepare_raw_run,
     solve_threads,
     solve_with_highs,
 )
@@ -125,7 +125,7 @@ def catchment_spend_floors(inst: HouseInstance, pairs, t: float, time_limit: flo
             val = np.concatenate([[1.0], -np.ones(len(idx) - 1)])
             h.addRow(-highspy.kHighsInf, 0.0, len(idx), idx, val)
         h.addRow(need, highspy.kHighsInf, npt, (ns + np.arange(npt)).astype(np.int32), w[pts].astype(float))
-        note_run()
+        prepare_raw_run(1)  # sizes the task scheduler to the one thread asked for above
         h.run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
