@@ -124,10 +124,23 @@ def maxmin(log, time_limit: float = 120.0) -> tuple[str, dict]:
     s = p.stats
     rec = {"wall_s": wall, "cpu_s": cpu, "objective": s.objective, "bound": s.bound, "gap": s.gap,
            "status": s.status, "worst_share": float(p.per_catchment["share_after"].min())}
+    # how close is the plan really: the least money for the next 0.0001 of worst share above the plan's
+    from sundhed.solvers.maxmin_bound import min_spend_bound
+
+    pairs = [(j, q) for j in range(inst.n_sites) for q in range(len(inst.house_types))]
+    t_next = math.ceil(rec["worst_share"] * 1e4 + 1e-9) / 1e4
+    nb = min_spend_bound(inst, pairs, t_next, time_limit=120.0)
+    rec.update(next_share=t_next, next_share_bound=nb.bound_mio_kr, next_share_impossible=nb.infeasible,
+               next_share_s=nb.runtime_s)
     text = (f"### Maxmin houses at 600 mio. kr. (chained on the optimal catchments, time limit {time_limit:g} s)\n\n"
             + _table(["CPU s", "wall s", "status", "objective", "bound", "proven gap", "worst share after"],
                      [[cpu, wall, s.status, f"{s.objective:.5f}", f"{s.bound:.5f}", f"{100 * s.gap:.2f} %",
-                       f"{100 * rec['worst_share']:.2f} %"]]))
+                       f"{100 * rec['worst_share']:.2f} %"]])
+            + f"\n\nLeast state money for every catchment share >= {t_next:.4f} (the next 0.0001 above the plan's "
+              f"{rec['worst_share']:.5f}; solvers/maxmin_bound.py, {nb.rounds} pricing rounds, {nb.runtime_s:.1f} s): "
+              f"at least {nb.bound_mio_kr:,.1f} mio. kr. against the budget of "
+              f"{inst.budget_mio_kr:,.0f} (spend comes in whole site costs): "
+              + ("no plan reaches it.\n" if nb.infeasible else "not proven out of reach.\n"))
     return text + "\n", rec
 
 
