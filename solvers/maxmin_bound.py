@@ -28,11 +28,12 @@ import itertools
 import math
 import time
 from dataclasses import dataclass
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 from sundhed.model.houses import HouseInstance
 from sundhed.solvers.highs import prepare_raw_run
+from sundhed.solvers.house_start import spend_step
 
 #: weight of the best dual prices so far in the prices that pricing sees (Wentges smoothing)
 SMOOTHING = 0.5
@@ -62,23 +63,10 @@ class SpendBound:
     runtime_s: float
 
 
-def spend_step(costs: Sequence[float], resolution: float = 1e-3) -> float | None:
-    """The largest amount (mio. kr., a multiple of ``resolution``) of which every cost is a whole multiple, or
-    None when some cost is not a multiple of ``resolution`` (then no rounding of the budget is safe)."""
-    units = []
-    for c in costs:
-        u = round(float(c) / resolution)
-        if u <= 0 or abs(u * resolution - float(c)) > 1e-9 * max(1.0, abs(float(c))):
-            return None
-        units.append(u)
-    if not units:
-        return None
-    return math.gcd(*units) * resolution
-
-
-def spend_cap(budget: float, step: float | None) -> float:
-    """The most state money a plan can spend within ``budget`` when every spend is a multiple of ``step``."""
-    if step is None:
+def spend_cap(budget: float, step: float) -> float:
+    """The most state money a plan can spend within ``budget`` when every spend is a multiple of ``step``
+    (:func:`sundhed.solvers.house_start.spend_step`; 0 = no step known)."""
+    if step <= 0:
         return float(budget)
     return math.floor(budget / step + 1e-9) * step
 
@@ -196,13 +184,14 @@ def min_spend_bound(inst: HouseInstance, pairs, t: float, budget: float | None =
 
     t0 = time.perf_counter()
     budget = float(inst.budget_mio_kr if budget is None else budget)
+    pairs = [(int(j), int(q)) for j, q in pairs]
     sc = inst.state_cost_matrix()
     cost_of: dict[int, float] = {}
     for j, q in pairs:
         j = int(j)
         cost_of[j] = min(cost_of.get(j, math.inf), float(sc[j, q]))
     sites = np.array(sorted(cost_of), dtype=int)
-    cap = spend_cap(budget, spend_step([cost_of[int(j)] for j in sites]))
+    cap = spend_cap(budget, spend_step(inst, pairs))
     tol = 1e-7 * max(1.0, budget)
 
     def result(bound, master, rounds, columns):
