@@ -137,8 +137,23 @@ def catchment_spend_floors(inst: HouseInstance, pairs, t: float, time_limit: flo
     return out
 
 
+def one_house_groups(mdl) -> list[list[tuple[int, int]]]:
+    """The (site, type) pairs of every "at least one new house among these" row of a house model (the
+    ``min_one_*`` rules of :func:`sundhed.model.houses.build_house_model`)."""
+    from pyomo.core.expr.visitor import identify_variables
+
+    groups = []
+    for name in ("min_one_per_catchment", "min_one_kommune", "min_one_per_kommune"):
+        comp = mdl.find_component(name)
+        if comp is None:
+            continue
+        for con in comp.values():
+            groups.append([tuple(v.index()) for v in identify_variables(con.body)])
+    return groups
+
+
 def _spend_bound(inst: HouseInstance, pairs, t: float, threads: int | None, seconds: float,
-                 options: SolveOptions, lo: float, hi: float) -> SpendBound:
+                 options: SolveOptions, lo: float, hi: float, groups) -> SpendBound:
     """:func:`min_spend_bound` for "every share >= t", with progress lines when the options ask for them."""
     from sundhed.solvers.highs import SolveProgress, progress_enabled
 
@@ -155,7 +170,8 @@ def _spend_bound(inst: HouseInstance, pairs, t: float, threads: int | None, seco
             progress.nodes = rounds
 
     try:
-        return min_spend_bound(inst, pairs, t, time_limit=max(0.5, seconds), threads=threads, on_round=seen)
+        return min_spend_bound(inst, pairs, t, time_limit=max(0.5, seconds), threads=threads, on_round=seen,
+                           groups=groups)
     finally:
         if progress is not None:
             progress.stop()
@@ -212,6 +228,7 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
     mdl.bisect_spend = pyo.Objective(expr=pyo.quicksum(float(sc[j, q]) * mdl.build[(j, q)] for j, q in mdl.B),
                                      sense=pyo.minimize)
     pairs = [tuple(p) for p in mdl.B]
+    groups = one_house_groups(mdl)
     threads = solve_threads(options)
     try:
         while hi - lo > tol * max(lo, 1e-9) and left() > 2.0:
@@ -223,7 +240,7 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
                 break  # only undecided targets remain
             steps += 1
             proof = _spend_bound(inst, pairs, t, threads, min(left() - 2.0, max(5.0, 0.4 * left())),
-                                 options, lo, hi)
+                                 options, lo, hi, groups)
             if log:
                 log(f"maxmin bisection step {steps}: worst share >= {t:.5f} needs at least "
                     f"{proof.bound_mio_kr:,.1f} mio. kr. ({proof.rounds} pricing rounds, {proof.runtime_s:.1f} s; "

@@ -19,8 +19,10 @@ with every minimal cover of the fewest sites (and one more) per catchment where 
 spend is a sum of site costs, so when all costs are multiples of one amount ``g`` (15 mio. kr. for the national
 lægehuse), a bound above the largest multiple of ``g`` within the budget proves that no plan exists.
 
-The bound relaxes every other rule of the house model (group caps, a yearly profile, minimum-house rules): it
-is a lower bound on the money the full model needs, never more. Money in mio. kr., shares 0..1, time seconds.
+The "one house in every catchment / kommune" rules can be passed as groups: each goes into the pricing problem
+of the catchment its sites lie in (a catchment with nothing left to cover then still has to pay for its
+house). The bound relaxes every other rule of the house model (group caps, a yearly profile): it is a lower
+bound on the money the full model needs, never more. Money in mio. kr., shares 0..1, time seconds.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sundhed.model.houses import HouseInstance
@@ -101,9 +103,11 @@ def _minimal_covers(reach: np.ndarray, weight: np.ndarray, need: float, extra: i
 
 
 class _Pricing:
-    """Cheapest cover of ``need`` inhabitants of one catchment under per-site prices (a small HiGHS MIP)."""
+    """Cheapest cover of ``need`` inhabitants of one catchment under per-site prices, with at least one site of
+    each of ``groups`` (a small HiGHS MIP)."""
 
-    def __init__(self, reach: np.ndarray, weight: np.ndarray, need: float, threads: int | None):
+    def __init__(self, reach: np.ndarray, weight: np.ndarray, need: float, threads: int | None,
+                 groups: Sequence[np.ndarray] = ()):
         import highspy
 
         self.ns = ns = reach.shape[1]
@@ -121,7 +125,10 @@ class _Pricing:
             sites = np.nonzero(reach[r])[0]
             idx = np.concatenate([[ns + r], sites]).astype(np.int32)
             h.addRow(-inf, 0.0, len(idx), idx, np.concatenate([[1.0], -np.ones(len(sites))]))
-        h.addRow(need, inf, npt, (ns + np.arange(npt)).astype(np.int32), weight.astype(float))
+        if npt and need > 0:
+            h.addRow(need, inf, npt, (ns + np.arange(npt)).astype(np.int32), weight.astype(float))
+        for g in groups:  # one of these sites is built
+            h.addRow(1.0, inf, len(g), np.asarray(g, dtype=np.int32), np.ones(len(g)))
         self.h = h
         self._idx = np.arange(ns, dtype=np.int32)
 
@@ -140,45 +147,64 @@ class _Pricing:
         return max(0.0, bound), [int(k) for k in np.nonzero(x > 0.5)[0]]
 
 
-def _catchment_rows(inst: HouseInstance, sites: np.ndarray, t: float):
-    """Per catchment with something left to cover: (need in inhabitants, (rows, sites) reach, row weights,
-    positions in ``sites`` that reach the catchment); None when a catchment cannot reach share t at all."""
+def _catchment_rows(inst: HouseInstance, sites: np.ndarray, t: float, groups: list[np.ndarray]):
+    """One pricing problem per catchment with something left to cover or a "one house here" group: (need in
+    inhabitants, (rows, sites) reach, row weights, positions in ``sites`` it may use, its groups as positions
+    in those). A group (site positions of which one must be built) goes to the catchment most of its sites lie
+    in, or alone when that catchment has no demand. None when a catchment cannot reach share t at all."""
     T = inst.coverage_minutes + _TOL
     w = np.asarray(inst.demand_weight, dtype=float)
     dc = np.asarray(inst.demand_catchment, dtype=object)
+    sc_of = np.asarray(inst.site_catchment, dtype=object)[sites] if len(sites) else np.array([], dtype=object)
     base = inst.baseline_covered()
-    out = []
-    for c in inst.catchments():
+    cats = [c for c in inst.catchments() if float(w[dc == c].sum()) > 0]
+    home: dict[object, list[np.ndarray]] = {c: [] for c in cats}
+    alone: list[np.ndarray] = []
+    for g in groups:
+        labels, counts = np.unique(sc_of[g].astype(str), return_counts=True)
+        c = next((c for c in cats if str(c) == labels[int(np.argmax(counts))]), None)
+        (home[c] if c is not None else alone).append(g)
+    out: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]] = []
+    for c in cats:
         m = dc == c
         wc = float(w[m].sum())
-        if wc <= 0:
-            continue
         need = t * wc - float(w[m & base].sum())
         if need <= 1e-9 * max(1.0, wc):
-            continue
-        pts = np.nonzero(m & ~base)[0]
+            need = 0.0
+            if not home[c]:
+                continue
+        pts = np.nonzero(m & ~base)[0] if need > 0 else np.array([], dtype=int)
         reach = inst.travel_min[np.ix_(pts, sites)] <= T if len(sites) else np.zeros((len(pts), 0), dtype=bool)
-        use = np.nonzero(reach.any(axis=0))[0]
+        use = np.union1d(np.nonzero(reach.any(axis=0))[0], np.concatenate([np.zeros(0, dtype=int), *home[c]]))
+        use = use.astype(int)
         reach = reach[:, use]
         keep = reach.any(axis=1)
         if float(w[pts[keep]].sum()) < need - 1e-9 * max(1.0, wc):
             return None
         patterns, inverse = np.unique(reach[keep], axis=0, return_inverse=True)  # points alike become one row
         weight = np.bincount(inverse.ravel(), weights=w[pts[keep]], minlength=len(patterns))
-        out.append((need, patterns, weight, use))
+        out.append((need, patterns.reshape(-1, len(use)), weight, use,
+                    [np.searchsorted(use, g) for g in home[c]]))
+    for g in alone:
+        use = np.unique(g).astype(int)
+        out.append((0.0, np.zeros((0, len(use)), dtype=bool), np.zeros(0, dtype=float), use,
+                    [np.arange(len(use))]))
     return out
 
 
 def min_spend_bound(inst: HouseInstance, pairs, t: float, budget: float | None = None, *,
                     time_limit: float = 20.0, threads: int | None = None, alpha: float = SMOOTHING,
-                    max_rounds: int = 500, on_round: Callable[[int, float], None] | None = None) -> SpendBound:
+                    max_rounds: int = 500, on_round: Callable[[int, float], None] | None = None,
+                    groups: Sequence[Sequence[tuple[int, int]]] = ()) -> SpendBound:
     """Proven lower bound on the state spend (mio. kr.) of any plan, built from the (site, type) ``pairs``,
     that gives every catchment of ``inst`` a covered share >= ``t`` (capacities ignored, see module docstring).
 
     Stops as soon as the answer for ``budget`` (default: the instance's) is known: the bound is above the most
     a plan can spend within it (``infeasible``), or the restricted master is within it (no proof possible), or
     after ``time_limit`` seconds or ``max_rounds`` pricing rounds (then the best bound so far is returned).
-    ``on_round(rounds, bound)`` is called after every pricing round (progress lines).
+    ``on_round(rounds, bound)`` is called after every pricing round (progress lines). ``groups``: lists of
+    (site, type) pairs of which every plan builds at least one (the model's "one house in every catchment /
+    kommune" rules); they make the bound tighter, and leaving them out keeps it valid.
     """
     import highspy
 
@@ -198,7 +224,11 @@ def min_spend_bound(inst: HouseInstance, pairs, t: float, budget: float | None =
         return SpendBound(bound_mio_kr=bound, infeasible=bound > cap + tol, master_mio_kr=master, rounds=rounds,
                           columns=columns, runtime_s=time.perf_counter() - t0)
 
-    rows = _catchment_rows(inst, sites, t)
+    pos = {int(j): k for k, j in enumerate(sites)}
+    site_groups = [np.unique([pos[int(j)] for j, _ in g if int(j) in pos]).astype(int) for g in groups]
+    if any(len(g) == 0 for g in site_groups):
+        return SpendBound(math.inf, True, math.inf, 0, 0, time.perf_counter() - t0)
+    rows = _catchment_rows(inst, sites, t, site_groups)
     if rows is None:
         return result(math.inf, math.inf, 0, 0)
     if not rows:
@@ -215,7 +245,7 @@ def min_spend_bound(inst: HouseInstance, pairs, t: float, budget: float | None =
     conv: list[int] = []
     links: list[np.ndarray] = []  # per catchment: master row of (site position used by the catchment)
     link_site: list[int] = []  # per master row: the site position it links (-1 for convexity rows)
-    for *_, use in rows:
+    for *_, use, _local in rows:
         conv.append(M.getNumRow())
         link_site.append(-1)
         M.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
@@ -238,11 +268,12 @@ def min_spend_bound(inst: HouseInstance, pairs, t: float, budget: float | None =
         return True
 
     pricing = []
-    for c, (need, reach, weight, use) in enumerate(rows):
+    for c, (need, reach, weight, use, local) in enumerate(rows):
         add_column(c, list(range(len(use))))  # every site: always a cover (checked above)
-        for cover in _minimal_covers(reach, weight, need):
-            add_column(c, cover)
-        pricing.append(_Pricing(reach, weight, need, threads))
+        for cover in (_minimal_covers(reach, weight, need) if need > 0 else []):
+            if all(np.isin(g, cover).any() for g in local):
+                add_column(c, cover)
+        pricing.append(_Pricing(reach, weight, need, threads, local))
 
     def lagrangian(pi: np.ndarray, until: float) -> tuple[float, list[list[int]]]:
         per_site = cost.copy()

@@ -43,3 +43,23 @@ def test_maxmin_through_solve_houses_equals_bruteforce():
     plan = solve_houses(inst, "maxmin", OPT, compute_marginal=False)
     assert plan.stats.optimal
     assert plan.objective_value == pytest.approx(bf.objective_value, rel=1e-6, abs=2e-6)
+
+
+@pytest.mark.parametrize("seed,budget", [(1, 45.0), (2, 60.0), (4, 45.0)])
+def test_maxmin_with_a_house_in_every_catchment_equals_bruteforce(seed, budget):
+    """The bisection with the rule's rows in its spend bound (solvers/maxmin_bound.py groups) still finds the
+    brute-force optimum: four catchments, each must get a house sited in it."""
+    from test_maxmin_bound import _four_catchments
+
+    inst = _four_catchments(seed, budget=budget)
+    bf = houses_bruteforce(inst, "maxmin", min_one_per_catchment=True)
+    assert bf is not None
+    mdl = build_house_model(inst, "maxmin", min_one_per_catchment=True)
+    start = [(mdl.build[p], 1.0 if tuple(p) in greedy_builds(inst, mdl, False) else 0.0) for p in mdl.B]
+    st = solve_maxmin(inst, mdl, OPT, start, eps=MAXMIN_EPSILON, rel_tol=1e-6, first_slice_s=0.0)
+    builds = {tuple(p) for p in mdl.B if mdl.build[p].value > 0.5}
+    home = {inst.site_catchment[j] for j, _ in builds}
+    assert set(inst.catchments()) <= home  # the rule holds in the returned plan
+    assert st.objective <= bf.objective_value + 1e-9
+    assert st.bound >= bf.objective_value - 1e-9
+    assert st.bound - st.objective <= MAXMIN_EPSILON + 1e-6

@@ -36,9 +36,13 @@ def _four_catchments(seed: int, budget: float) -> HouseInstance:
     """make_instance's points, in four catchments (quadrants), so that sites near the middle serve several."""
     inst = make_instance(seed, n=28, m=9, budget=budget)
     rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 60, (28, 2))  # the same draw make_instance made for its demand points
-    cat = np.array([("n" if y >= 30 else "s") + ("ø" if x >= 30 else "v") for x, y in xy])
-    return dataclasses.replace(inst, demand_catchment=cat)
+    xy = rng.uniform(0, 60, (28, 2))  # the same draws make_instance made for its demand points and sites
+    site_xy = rng.uniform(0, 60, (9, 2))
+
+    def quadrant(points):
+        return np.array([("n" if y >= 30 else "s") + ("ø" if x >= 30 else "v") for x, y in points])
+
+    return dataclasses.replace(inst, demand_catchment=quadrant(xy), site_catchment=quadrant(site_xy))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -103,3 +107,56 @@ def test_spend_cap():
     assert spend_cap(600.0, 15.0) == pytest.approx(600.0)
     assert spend_cap(29.0, 15.0) == pytest.approx(15.0)
     assert spend_cap(29.0, 0.0) == 29.0
+
+
+def _cheapest_plan_with_rule_bruteforce(inst: HouseInstance, t: float) -> float:
+    """As _cheapest_plan_bruteforce, for plans with a house sited in every catchment (min_one_per_catchment)."""
+    cost = inst.state_cost_matrix().min(axis=1)
+    home = np.asarray(inst.site_catchment, dtype=object)
+    best = math.inf
+    for k in range(inst.n_sites + 1):
+        for sites in itertools.combinations(range(inst.n_sites), k):
+            spend = float(cost[list(sites)].sum())
+            if spend < best and set(inst.catchments()) <= set(home[list(sites)]) \
+                    and plan_shares(inst, list(sites))[0] >= t - 1e-12:
+                best = spend
+    return best
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4, 6])  # seeds where every quadrant has a candidate site
+def test_one_house_per_catchment_rule_keeps_the_bound_valid(seed):
+    """With the model's min_one_per_catchment rows passed as groups, the bound is still never above the
+    cheapest plan that keeps the rule, and never below the bound without them."""
+    from sundhed.model.houses import build_house_model
+    from sundhed.solvers.maxmin import one_house_groups
+
+    inst = _four_catchments(seed, budget=60.0)
+    mdl = build_house_model(inst, "maxmin", min_one_per_catchment=True)
+    groups = one_house_groups(mdl)
+    assert len(groups) == len(set(inst.catchments()))
+    pairs = [tuple(p) for p in mdl.B]
+    base_worst = plan_shares(inst, [])[0]
+    for t in np.linspace(base_worst, 1.0, 7):
+        exact = _cheapest_plan_with_rule_bruteforce(inst, float(t))
+        with_rule = min_spend_bound(inst, pairs, float(t), budget=1e6, groups=groups, time_limit=30)
+        without = min_spend_bound(inst, pairs, float(t), budget=1e6, time_limit=30)
+        assert with_rule.bound_mio_kr <= exact + 1e-6, (t, with_rule, exact)
+        if math.isfinite(without.bound_mio_kr):
+            assert with_rule.bound_mio_kr >= without.bound_mio_kr - 1e-6
+
+
+def test_a_covered_catchment_still_pays_for_its_house():
+    """Catchment b is covered by its hospital, but the rule wants a house there too: 15 + 15 mio. kr."""
+    from sundhed.model.houses import build_house_model
+    from sundhed.solvers.maxmin import one_house_groups
+
+    near, far = 10.0, 40.0
+    travel = np.array([[near, far], [far, near]])
+    inst = HouseInstance(["d0", "d1"], np.ones(2), np.full(2, 101), np.array(["a", "b"]), ["s0", "s1"],
+                         np.full(2, 101), travel, np.array([99.0, 5.0]), ONE_TYPE, budget_mio_kr=29.0,
+                         coverage_minutes=20.0, site_catchment=np.array(["a", "b"]))
+    mdl = build_house_model(inst, "maxmin", min_one_per_catchment=True)
+    pairs = [tuple(p) for p in mdl.B]
+    assert not min_spend_bound(inst, pairs, 1.0).infeasible  # 15 mio. kr. cover a
+    b = min_spend_bound(inst, pairs, 1.0, groups=one_house_groups(mdl))
+    assert b.infeasible and b.bound_mio_kr == pytest.approx(30.0)
