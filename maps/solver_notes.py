@@ -11,12 +11,16 @@ TEXTS = {
     "da": {
         "unproven": ("Planen er ikke bevist at være den bedste: beregningen stoppede ved sin tidsgrænse. "
                      "Den er højst {gap} fra den bedst mulige plan."),
+        "within_tolerance": ("Planen er bevist at være højst {gap} fra den bedst mulige plan; beregningen stopper, "
+                             "når den er så tæt på."),
         "marginal_unproven": ("Værdien af den sidste mio. kr. er ikke beregnet: den ville være mindre end "
                               "planens usikkerhed."),
     },
     "en": {
         "unproven": ("The plan is not proven to be the best: the solve stopped at its time limit. It is at most {gap} "
                      "from the best possible plan."),
+        "within_tolerance": ("The plan is proven to be at most {gap} from the best possible plan; the solve stops "
+                             "once it is that close."),
         "marginal_unproven": ("The value of the last mio. kr. is not computed: it would be smaller than the "
                               "plan's uncertainty."),
     },
@@ -26,7 +30,8 @@ _TECHNICAL = ("cheapest-plan stage skipped",)
 
 
 def solver_notes(plan, lang: str) -> list[str]:
-    """``plan.notes`` for a map in ``lang``: "not proven optimal" with the plan's gap (``plan.stats.gap``, a share
+    """``plan.notes`` for a map in ``lang``: "not proven optimal" with the plan's gap (or, for a maxmin bisection
+    that closed its bracket, "proven within" that gap) (``plan.stats.gap``, a share
     of the objective), the skipped marginal value, in the map's language; technical notes left out; others as
     written."""
     T = check_lang(lang, TEXTS)
@@ -34,7 +39,8 @@ def solver_notes(plan, lang: str) -> list[str]:
     out = []
     for n in getattr(plan, "notes", None) or []:
         if n.startswith("solver status") and stats is not None and not stats.optimal:
-            out.append(T["unproven"].format(gap=fmt_pct(stats.gap, lang, 2)))
+            key = "within_tolerance" if getattr(stats, "status", "") == "maxmin bisection" else "unproven"
+            out.append(T[key].format(gap=fmt_pct(stats.gap, lang, 2)))
         elif n.startswith(_TECHNICAL):
             continue
         elif n.startswith("marginal value not computed: the plan is not proven optimal"):

@@ -181,6 +181,12 @@ def test_house_map_words_solver_notes_for_readers(ds, houses, tmp_path):
     assert "not proven to be the best" in en and "at most 0.13%" in en and "solver status" not in en
     proven = render_house_map(ds, plan, tmp_path / "ok.html", sites=sites).read_text(encoding="utf-8")
     assert "ikke bevist" not in proven
+    # a maxmin bisection that closed its bracket did not stop at a time limit: it is proven that close
+    closed = dataclasses.replace(plan, stats=dataclasses.replace(stats, status="maxmin bisection", gap=0.0009),
+                                 notes=["solver status maxmin bisection: plan not proven optimal (gap 0.09%)"])
+    da = render_house_map(ds, closed, tmp_path / "closed.html", sites=sites).read_text(encoding="utf-8")
+    assert "Planen er bevist at være højst 0,09 % fra den bedst mulige plan" in da
+    assert "tidsgrænse" not in da and "solver status" not in da
 
 
 def test_ems_map_small_and_offline(ems_map):
