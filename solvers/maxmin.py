@@ -34,11 +34,10 @@ from sundhed.solvers.highs import (
     SolveOptions,
     SolverError,
     SolveStats,
-    prepare_raw_run,
     solve_threads,
     solve_with_highs,
 )
-from sundhed.solvers.maxmin_bound import SpendBound, min_spend_bound
+from sundhed.solvers.maxmin_bound import SpendBound, catchment_spend_floors, min_spend_bound
 
 #: default relative width of the final bracket on the worst share (0.1 %)
 MAXMIN_REL_TOL = 1e-3
@@ -67,74 +66,6 @@ def plan_shares(inst: HouseInstance, open_sites) -> tuple[float, float]:
             worst = min(worst, float(w[m][cov[m]].sum()) / wc)
     total = float(w[cov].sum()) / float(w.sum()) if w.sum() > 0 else 0.0
     return worst, total
-
-
-def catchment_spend_floors(inst: HouseInstance, pairs, t: float, time_limit: float = 2.0) -> list[tuple[list, float]]:
-    """For each catchment c: (the (site, type) pairs whose site reaches an uncovered point of c within T, the least
-    state spend in mio. kr. any plan needs on those pairs to cover share ``t`` of c).
-
-    Each floor is the proven dual bound of a small MIP (covering only c, cheapest type per site), so it is a valid
-    lower bound even when that MIP stops at its time limit. They make valid cuts for "every share >= t"."""
-    import highspy
-
-    T = inst.coverage_minutes + 1e-9
-    w = inst.demand_weight
-    dc = np.asarray(inst.demand_catchment, dtype=object)
-    sc = inst.state_cost_matrix()
-    base_cov = inst.covered_by([j for j, _ in inst.existing])
-    cheapest: dict[int, tuple[int, int]] = {}
-    for j, q in pairs:
-        if j not in cheapest or sc[j, q] < sc[cheapest[j]]:
-            cheapest[j] = (j, q)
-    sites = np.array(sorted(cheapest), dtype=int)
-    out: list[tuple[list, float]] = []
-    for c in inst.catchments():
-        m = dc == c
-        wc = float(w[m].sum())
-        if wc <= 0:
-            continue
-        need = t * wc - float(w[m & base_cov].sum())
-        if need <= 1e-9:
-            continue
-        pts = np.nonzero(m & ~base_cov)[0]
-        if not len(sites):
-            out.append(([], math.inf))
-            continue
-        reach = inst.travel_min[np.ix_(pts, sites)] <= T
-        use = reach.any(axis=0)
-        s_c = sites[use]
-        reach = reach[:, use]
-        keep = reach.any(axis=1)
-        pts, reach = pts[keep], reach[keep]
-        if float(w[pts].sum()) < need - 1e-9:
-            out.append(([cheapest[int(j)] for j in s_c], math.inf))
-            continue
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(time_limit))
-        h.setOptionValue("mip_rel_gap", 1e-6)
-        h.setOptionValue("threads", 1)
-        ns, npt = len(s_c), len(pts)
-        costs = np.array([sc[cheapest[int(j)]] for j in s_c], dtype=float)
-        h.addVars(ns + npt, np.zeros(ns + npt), np.ones(ns + npt))
-        h.changeColsCost(ns + npt, np.arange(ns + npt, dtype=np.int32), np.concatenate([costs, np.zeros(npt)]))
-        h.changeColsIntegrality(ns, np.arange(ns, dtype=np.int32),
-                                np.array([highspy.HighsVarType.kInteger] * ns))
-        for r in range(npt):  # x_i <= sum of the sites that reach i
-            idx = np.concatenate([[ns + r], np.nonzero(reach[r])[0]]).astype(np.int32)
-            val = np.concatenate([[1.0], -np.ones(len(idx) - 1)])
-            h.addRow(-highspy.kHighsInf, 0.0, len(idx), idx, val)
-        h.addRow(need, highspy.kHighsInf, npt, (ns + np.arange(npt)).astype(np.int32), w[pts].astype(float))
-        prepare_raw_run(1)  # sizes the task scheduler to the one thread asked for above
-        h.run()
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible:
-            floor = math.inf
-        else:
-            info = h.getInfo()
-            floor = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else 0.0
-        out.append(([p for p in pairs if p[0] in set(s_c.tolist())], floor))
-    return out
 
 
 def one_house_groups(mdl) -> list[list[tuple[int, int]]]:
@@ -251,7 +182,7 @@ def solve_maxmin(inst: HouseInstance, mdl, options: SolveOptions, start, *, eps:
             if closing:
                 continue  # the plan in hand is probably not the best: bisect from here
             mdl.z.fix(t)
-            floors = catchment_spend_floors(inst, [tuple(p) for p in mdl.B], t)
+            floors = catchment_spend_floors(inst, pairs, t)
             if any(f > inst.budget_mio_kr + 1e-6 for _, f in floors):
                 hi = t  # one catchment alone needs more than the money
                 continue

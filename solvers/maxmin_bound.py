@@ -147,6 +147,38 @@ class _Pricing:
         return max(0.0, bound), [int(k) for k in np.nonzero(x > 0.5)[0]]
 
 
+def _cheapest_costs(inst: HouseInstance, pairs) -> tuple[np.ndarray, np.ndarray]:
+    """(the sites of the (site, type) ``pairs``, sorted; each one's cheapest state cost in mio. kr.): without
+    capacities only the cheapest type of a site matters for coverage."""
+    sc = inst.state_cost_matrix()
+    cost_of: dict[int, float] = {}
+    for j, q in pairs:
+        cost_of[int(j)] = min(cost_of.get(int(j), math.inf), float(sc[j, q]))
+    sites = np.array(sorted(cost_of), dtype=int)
+    return sites, np.array([cost_of[int(j)] for j in sites], dtype=float)
+
+
+def catchment_spend_floors(inst: HouseInstance, pairs, t: float, time_limit: float = 2.0) -> list[tuple[list, float]]:
+    """For each catchment c with something left to cover: (the (site, type) pairs whose site reaches an uncovered
+    point of c within T, the least state spend in mio. kr. any plan needs on those pairs to cover share ``t`` of
+    c); one entry with an infinite floor when some catchment cannot reach ``t`` at all.
+
+    Each floor is the proven dual bound of the catchment's pricing MIP (:class:`_Pricing` at the sites' cheapest
+    costs, one thread), so it is a valid lower bound even when that MIP stops at its time limit. They make valid
+    cuts for "every share >= t"."""
+    pairs = [(int(j), int(q)) for j, q in pairs]
+    sites, cost = _cheapest_costs(inst, pairs)
+    rows = _catchment_rows(inst, sites, t, [])
+    if rows is None:
+        return [([], math.inf)]
+    out: list[tuple[list, float]] = []
+    for need, reach, weight, use, _local in rows:
+        floor, _ = _Pricing(reach, weight, need, 1).solve(cost[use], time_limit)
+        reaching = set(sites[use].tolist())
+        out.append(([p for p in pairs if p[0] in reaching], floor))
+    return out
+
+
 def _catchment_rows(inst: HouseInstance, sites: np.ndarray, t: float, groups: list[np.ndarray]):
     """One pricing problem per catchment with something left to cover or a "one house here" group: (need in
     inhabitants, (rows, sites) reach, row weights, positions in ``sites`` it may use, its groups as positions
@@ -211,12 +243,7 @@ def min_spend_bound(inst: HouseInstance, pairs, t: float, budget: float | None =
     t0 = time.perf_counter()
     budget = float(inst.budget_mio_kr if budget is None else budget)
     pairs = [(int(j), int(q)) for j, q in pairs]
-    sc = inst.state_cost_matrix()
-    cost_of: dict[int, float] = {}
-    for j, q in pairs:
-        j = int(j)
-        cost_of[j] = min(cost_of.get(j, math.inf), float(sc[j, q]))
-    sites = np.array(sorted(cost_of), dtype=int)
+    sites, cost = _cheapest_costs(inst, pairs)
     cap = spend_cap(budget, spend_step(inst, pairs))
     tol = 1e-7 * max(1.0, budget)
 
@@ -233,7 +260,6 @@ def min_spend_bound(inst: HouseInstance, pairs, t: float, budget: float | None =
         return result(math.inf, math.inf, 0, 0)
     if not rows:
         return result(0.0, 0.0, 0, 0)
-    cost = np.array([cost_of[int(j)] for j in sites], dtype=float)
     inf = highspy.kHighsInf
     M = highspy.Highs()
     M.setOptionValue("output_flag", False)
