@@ -80,7 +80,10 @@ def greedy_builds(inst: HouseInstance, mdl, capacity: bool) -> set[tuple[int, in
     cost = np.array([sc[j, q] for j, q in pairs])
     cap = np.array([cap_k[q] for _, q in pairs])
     site = np.array([j for j, _ in pairs])
-    col = within[:, site].astype(float)  # (n, P), float once: a bool matrix would be cast on every product
+    # (point, pair) entries within T: a point reaches a few dozen sites, so summing over these is cheaper than a
+    # dense (n, P) product, which streams megabytes per step and wakes BLAS threads that spin beside a sweep's
+    # other process
+    pt, pr = np.nonzero(within[:, site])
     groups = _group_of_pairs(inst, pairs)
     cap_left = list(inst.group_caps_mio_kr.values())
     budget = inst.budget_mio_kr
@@ -104,7 +107,7 @@ def greedy_builds(inst: HouseInstance, mdl, capacity: bool) -> set[tuple[int, in
         serve(int(site[p]), float(cap[p]))
 
     def gains() -> np.ndarray:
-        g = need @ col
+        g = np.bincount(pr, weights=need[pt], minlength=len(pairs))
         return np.minimum(g, cap) if capacity else g
 
     index = {p: a for a, p in enumerate(pairs)}
