@@ -15,12 +15,20 @@ def sleepy(params: dict) -> dict:
     return {"slept": params["s"]}
 
 
+def blas_threads_now() -> int:
+    """The most threads any BLAS library loaded in this process may use now (threadpoolctl)."""
+    import numpy  # noqa: F401 - loads OpenBLAS
+    from threadpoolctl import threadpool_info
+
+    return max(d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas")
+
+
 def which_process(params: dict) -> dict:
-    """The process that ran the scenario and the HiGHS thread default it ran with, after ``s`` seconds."""
+    """The process that ran the scenario and the HiGHS and BLAS thread limits it ran with, after ``s`` seconds."""
     from sundhed.solvers.highs import _default_threads
 
     time.sleep(params["s"])
-    return {"pid": os.getpid(), "threads": _default_threads[0]}
+    return {"pid": os.getpid(), "threads": _default_threads[0], "blas_threads": blas_threads_now()}
 
 
 def tiny_solve(params: dict) -> dict:

@@ -124,25 +124,27 @@ def test_serial_run(tmp_path):
 
 def test_process_pool_run_serves_scenarios_in_this_process_too(tmp_path):
     """``jobs=2``: this process and one spawned worker share the queue (not two workers while this one waits);
-    every scenario runs once, with cpu_count // 2 HiGHS threads, and this process's default is restored."""
+    every scenario runs once, with cpu_count // 2 HiGHS and BLAS threads, and this process's limits are restored."""
     import os
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from sweep_helpers import which_process
+    from sweep_helpers import blas_threads_now, which_process
 
     from sundhed.solvers.highs import _default_threads
 
-    before = _default_threads[0]
+    before, blas_before = _default_threads[0], blas_threads_now()
     scenarios = [{"s": 0.3, "i": i} for i in range(12)]
     df = run_sweep(scenarios, which_process, tmp_path, jobs=2, progress=False)
     assert list(df.status) == ["ok"] * 12 and df.attrs["computed"] == 12
     pids = df["metric.pid"].astype(int)
     assert os.getpid() in set(pids) and len(set(pids)) == 2
     assert (pids == os.getpid()).sum() >= 3  # the worker's start-up (~2-4 s) runs beside this process's share
-    assert set(df["metric.threads"]) == {max(1, (os.cpu_count() or 1) // 2)}
-    assert _default_threads[0] == before
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert set(df["metric.threads"]) == {share}
+    assert set(df["metric.blas_threads"]) == {min(share, blas_before)}
+    assert _default_threads[0] == before and blas_threads_now() == blas_before
 
 
 _START_METHODS = """
