@@ -12,6 +12,9 @@ Units: weights in inhabitants (capacity in the same unit), money in mio. kr. of 
 """
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 from sundhed.model.houses import HouseInstance
 
@@ -207,13 +210,15 @@ class _Flow:
 
 
 def improve_by_swaps(inst: HouseInstance, mdl, builds: set[tuple[int, int]], max_flows: int = 3000,
-                     tries: int = 400) -> set[tuple[int, int]]:
+                     tries: int = 400, seconds: float | None = None) -> set[tuple[int, int]]:
     """Local search on a capacitated plan: move a house that does not fill up to a free site (same or lower
     cost, within the money) where it serves more, judged by an exact max-flow; keep a move only when the served
-    inhabitants grow. At most ``max_flows`` flow evaluations."""
+    inhabitants grow. At most ``max_flows`` flow evaluations, and (``seconds``) no new evaluation after that
+    many wall seconds: the best plan so far is returned."""
     pairs = [tuple(p) for p in mdl.B]
     if not builds or not pairs:
         return builds
+    deadline = math.inf if seconds is None else time.perf_counter() + seconds
     flow = _Flow(inst)
     sc = inst.state_cost_matrix()
     cap_k = np.array([t.capacity for t in inst.house_types], dtype=float)
@@ -241,11 +246,15 @@ def improve_by_swaps(inst: HouseInstance, mdl, builds: set[tuple[int, int]], max
     plan = set(builds)
     best, load, resid = flow.run(site_caps(plan))
     evals = 1
+
+    def spent() -> bool:
+        return evals >= max_flows or time.perf_counter() > deadline
+
     by_site: dict[int, list[tuple[int, int]]] = {}
     for p in pairs:
         by_site.setdefault(p[0], []).append(p)
     improved = True
-    while improved and evals < max_flows:
+    while improved and not spent():
         improved = False
         unsat = sorted((p for p in plan if load[p[0]] < cap_k[p[1]] - 1e-6),
                        key=lambda p: load[p[0]] - cap_k[p[1]])
@@ -271,18 +280,18 @@ def improve_by_swaps(inst: HouseInstance, mdl, builds: set[tuple[int, int]], max
                     plan, best, load, resid = trial, val, ld, rs
                     improved = True
                     break
-                if evals >= max_flows:
+                if spent():
                     break
-            if improved or evals >= max_flows:
+            if improved or spent():
                 break
-        if improved or evals >= max_flows:
+        if improved or spent():
             continue
         # second move: close a house that does not fill up and spend its money again, greedily by exact flows
         for u in unsat:
             trial = plan - {u}
             val, ld, rs = flow.run(site_caps(trial))
             evals += 1
-            while evals < max_flows:
+            while not spent():
                 used_t = {j for j, _ in trial} | set(np.nonzero(ex_mask)[0].tolist())
                 reach_t = rs @ within
                 opts = [(min(cap_k[p[1]], reach_t[p[0]]) / max(sc[p], 1e-9), min(cap_k[p[1]], reach_t[p[0]]), p)

@@ -77,7 +77,8 @@ def test_three_step_solve_returns_the_brute_force_optimum(seed, monkeypatch):
     real_lns = house_lns.improve_by_lns
     monkeypatch.setattr(house_lns, "improve_by_lns", lambda *a, **k: searched.append(k["seconds"]) or real_lns(*a, **k))
     plan = solve_houses(inst, "coverage", OPT, compute_marginal=False, cheapest=False, capacity=True)
-    assert calls[0] == OPT.time_limit  # stopped by its stop_when, not by a shorter limit
+    # stopped by its stop_when, not by a shorter limit (the start heuristics' milliseconds count against it)
+    assert OPT.time_limit - 1.0 < calls[0] <= OPT.time_limit
     assert len(searched) == 1 and 0 < searched[0] <= OPT.time_limit - house_lns.FINAL_MIN_S  # the final solve keeps its time
     bf = houses_bruteforce(inst, "coverage", capacity=True)
     assert plan.stats.optimal and plan.objective_value == pytest.approx(bf.objective_value)
