@@ -8,7 +8,6 @@ marginal value of the last mio. kr. (a second solve with a smaller budget).
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 import pandas as pd
@@ -51,28 +50,19 @@ def _current_values(mdl) -> list:
     return out
 
 
-#: Share of the time limit the capacitated start's swap search may take (national houses.toml: 3,000 max-flow
-#: evaluations, +2,399 inhabitants over the greedy plan, take 3.4-4.8 s; the local search gains more per second).
-SWAP_SHARE = 0.05
-
-
 def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: dict, new_houses: bool = True,
            cheapest: bool = False, builds: set[tuple[int, int]] | None = None, label: str = "houses"):
     """Build and solve one house model. MIP start: ``builds`` when given, otherwise a greedy plan
     (:func:`solvers.house_start.greedy_builds`), so a time limit always returns a plan."""
-    from sundhed.solvers.house_start import greedy_builds, improve_by_swaps
+    from sundhed.solvers.house_start import start_plan
 
     mdl = build_house_model(inst, objective, new_houses=new_houses, **flags)
     if mdl.nvariables() == 0:  # e.g. the "before" model without capacity: the objective is a constant
         v = float(pyo.value(mdl.obj))
         return mdl, SolveStats(status="optimal", optimal=True, objective=v, bound=v, gap=0.0, runtime_s=0.0)
     if builds is None:
-        t0 = time.perf_counter()
-        builds = greedy_builds(inst, mdl, bool(flags.get("capacity")))
-        if flags.get("capacity") and objective == "coverage":
-            builds = improve_by_swaps(inst, mdl, builds, seconds=SWAP_SHARE * options.time_limit)
-        # the start heuristics count against the time limit: a 60 s limit is 60 s of solving
-        options = dataclasses.replace(options, time_limit=max(0.1, options.time_limit - (time.perf_counter() - t0)))
+        capacity = bool(flags.get("capacity"))
+        builds, options = start_plan(inst, mdl, options, capacity, swaps=capacity and objective == "coverage")
     session = HighsSession()  # the cheapest-plan stage adds one row and an objective to this model
     if objective == "maxmin" and new_houses and not flags.get("capacity") and len(mdl.B):
         from sundhed.model.houses import MAXMIN_EPSILON
