@@ -11,11 +11,7 @@ from sundhed.solvers.bruteforce import houses_bruteforce, houses_evaluate, house
 from sundhed.solvers.highs import SolveOptions
 from sundhed.solvers.house_start import greedy_builds, improve_by_swaps
 from sundhed.solvers.houses import solve_houses
-from tests.test_houses import TIGHT, make_instance
-
-
-def instance(seed: int):
-    return make_instance(seed, n=30, m=7, budget=40.0, types=TIGHT, existing=[(1, "praksis")])
+from tests.test_house_lns import instance  # 30 points, 7 sites, tight capacities, one existing house
 
 
 @pytest.mark.parametrize("seed", range(5))
