@@ -14,6 +14,7 @@ Units: weights in inhabitants (capacity in the same unit), money in mio. kr. of 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -147,8 +148,6 @@ def start_plan(inst: HouseInstance, mdl, options, capacity: bool, swaps: bool):
     ``capacity``), improved when ``swaps`` by :func:`improve_by_swaps` for at most ``SWAP_SHARE`` of
     ``options.time_limit``; the returned options' time limit is what is left (the start counts against the limit,
     so a 60 s limit is 60 s of solving)."""
-    import dataclasses
-
     t0 = time.perf_counter()
     builds = greedy_builds(inst, mdl, capacity)
     if swaps:

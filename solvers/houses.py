@@ -52,8 +52,9 @@ def _current_values(mdl) -> list:
 
 def _solve(inst: HouseInstance, objective: str, options: SolveOptions, flags: dict, new_houses: bool = True,
            cheapest: bool = False, builds: set[tuple[int, int]] | None = None, label: str = "houses"):
-    """Build and solve one house model. MIP start: ``builds`` when given, otherwise a greedy plan
-    (:func:`solvers.house_start.greedy_builds`), so a time limit always returns a plan."""
+    """Build and solve one house model. MIP start: ``builds`` when given, otherwise a greedy plan, with capacities
+    improved by swaps (:func:`solvers.house_start.start_plan`, whose time counts against ``options.time_limit``),
+    so a time limit always returns a plan."""
     from sundhed.solvers.house_start import start_plan
 
     mdl = build_house_model(inst, objective, new_houses=new_houses, **flags)
