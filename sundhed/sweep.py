@@ -13,6 +13,7 @@ scenarios whose previous run errored are retried on every call.
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import itertools
 import json
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from sundhed.heap import freeze_loaded, unfreeze_if
 
 __all__ = ["expand", "run_one", "run_sweep", "scenario_hash"]
 
@@ -213,6 +216,7 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
         bar.update(1)
 
     bar = _progress(len(todo), progress, "sweep")
+    frozen_before = gc.get_freeze_count()
     try:
         if not todo:
             pass
@@ -228,12 +232,15 @@ def run_sweep(scenarios: list[dict], func: Callable[[dict], dict], out_dir, *,
             was = progress_enabled()
             set_progress(was and progress)
             try:
-                for h, p in todo.items():
+                for k, (h, p) in enumerate(todo.items()):
                     _store(h, run_one(func, p))
+                    if k == 0:  # the imports and data the scenarios share are loaded now (sundhed/heap.py)
+                        freeze_loaded()
             finally:
                 set_progress(was)
     finally:
         bar.close()
+        unfreeze_if(frozen_before)
 
     df = _table([(h, records[h]) for h in hashes])
     df.attrs.update(computed=len(todo), skipped=skipped,

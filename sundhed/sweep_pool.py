@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
+from sundhed.heap import freeze_loaded
+
 
 def _guarded_worker_init(parent_pid: int, solver_progress: bool, threads: int | None) -> None:
     """The worker's initializer: first tie its life to the parent's
@@ -38,6 +40,7 @@ def _worker_init(solver_progress: bool, threads: int | None) -> None:
     if threads is not None:  # BLAS libraries loaded from now on read it; those loaded already: blas_threads
         os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
     _warm_up()
+    freeze_loaded()  # for the worker's life (sundhed/heap.py): its collections skip what it loaded
     if threads is not None:
         blas_threads(threads)  # for the worker's life: it exits with the sweep
 
@@ -115,6 +118,7 @@ def run_pool(todo: dict, func: Callable[[dict], dict], jobs: int, progress: bool
     method = start_method()
     if method == "fork":
         _warm_up()
+        freeze_loaded()  # before the fork: no worker walks (or un-shares) the heap it inherits (sundhed/heap.py)
     ex = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method),
                              initializer=_guarded_worker_init, initargs=(os.getpid(), show, per_worker))
 
@@ -141,6 +145,7 @@ def run_pool(todo: dict, func: Callable[[dict], dict], jobs: int, progress: bool
     threads_were, progress_was = _default_threads[0], progress_enabled()
     blas = None
     stored = 0
+    froze = False
     try:
         # The first scenario of every worker is submitted from this thread, so that the pool spawns all its
         # workers here: a worker's PR_SET_PDEATHSIG (worker_guard) fires when the *thread* that spawned it ends.
@@ -158,6 +163,9 @@ def run_pool(todo: dict, func: Callable[[dict], dict], jobs: int, progress: bool
         while (item := take()) is not None:  # this process's share
             h, p = item
             store(h, run_one(func, p))
+            if not froze:  # what the scenarios share is loaded now (run_sweep unfreezes it after the sweep)
+                freeze_loaded()
+                froze = True
             stored += 1
             while not done.empty():
                 store(*done.get())

@@ -45,3 +45,11 @@ def tiny_solve(params: dict) -> dict:
     m.obj = pyo.Objective(expr=m.x + 3 * m.y, sense=pyo.maximize)
     st = solve_with_highs(m)
     return {"pid": os.getpid(), "objective": st.objective}
+
+
+def frozen_now(params: dict) -> dict:
+    """How many objects the garbage collector holds frozen (sundhed/heap.py) while this scenario runs."""
+    import gc
+
+    time.sleep(params["s"])
+    return {"pid": os.getpid(), "frozen": gc.get_freeze_count()}

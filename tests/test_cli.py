@@ -127,3 +127,23 @@ def test_shipped_scenarios_are_overrides_on_the_default():
     th = load_config(d / "thisted_closes.toml")
     assert th.catchments.close == ["Thisted"] and th.catchments.objective == base.catchments.objective
     assert load_config(d / "kl_2023.toml").models == ["catchments", "houses"]
+
+
+def test_console_script_is_entry_and_freezes_the_heap_for_exit(tmp_path, capsys):
+    """The installed ``sundhed`` command runs :func:`sundhed.cli.entry`: main's exit code, then a frozen heap so
+    the interpreter's teardown does not walk it (sundhed/heap.py)."""
+    import gc
+    import tomllib
+    from pathlib import Path
+
+    from sundhed.cli import entry
+
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["sundhed"] == "sundhed.cli:entry"
+    assert gc.get_freeze_count() == 0
+    try:
+        assert entry(["solve", str(tmp_path / "missing.toml")]) == EXIT_USAGE
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "missing.toml" in capsys.readouterr().err

@@ -184,3 +184,26 @@ def test_workers_forked_only_before_any_solve(tmp_path):
     assert lines[0] == "fork" and lines[1] == "spawn" and lines[3] == "spawn"
     assert lines[2] == f"2 {[best(b) for b in range(8)]}"
     assert lines[4] == f"2 {[best(b) for b in range(8, 12)]}"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sweep_freezes_what_scenarios_share_and_unfreezes_after(tmp_path, jobs):
+    """After a process's first scenario (and in a worker, after its start-up) the heap is frozen, so the
+    collector skips the imports and data every scenario shares (sundhed/heap.py); after the sweep this process's
+    objects are collectable again, as a notebook needs."""
+    import gc
+    import os
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from sweep_helpers import frozen_now
+
+    assert gc.get_freeze_count() == 0
+    df = run_sweep([{"s": 0.2, "i": i} for i in range(6)], frozen_now, tmp_path, jobs=jobs, progress=False)
+    assert list(df.status) == ["ok"] * 6
+    here = df[df["metric.pid"].astype(int) == os.getpid()]
+    assert len(here) >= 2 and here["metric.frozen"].iloc[0] == 0 and (here["metric.frozen"].iloc[1:] > 0).all()
+    workers = df[df["metric.pid"].astype(int) != os.getpid()]
+    assert (len(workers) >= 1) == (jobs == 2) and (workers["metric.frozen"] > 0).all()
+    assert gc.get_freeze_count() == 0
