@@ -28,7 +28,7 @@ import pyomo.environ as pyo
 from sundhed.model.grouping import group_points, label_codes
 from sundhed.model.houses_instance import (DEFAULT_COFINANCING_SHARE, HouseInstance, HouseType,  # noqa: F401 (re-exported)
                                            KBH_FRB_CAP_MIO_KR, NAERHEDSFOND_BUDGET_MIO_KR,
-                                           NAERHEDSFOND_YEARLY_MIO_KR, WEAK_KOMMUNE_COFINANCING_SHARE, _TOL,
+                                           NAERHEDSFOND_YEARLY_MIO_KR, WEAK_KOMMUNE_COFINANCING_SHARE,
                                            _float_array, _int_array, cofinancing_shares)
 
 OBJECTIVES = ("coverage", "median", "maxmin")
@@ -55,7 +55,7 @@ def _reachable_weight(inst: HouseInstance, objective: str) -> np.ndarray:
     if objective == "median":
         reach = inst.travel_min < inst.hospital_min[:, None]
     else:
-        reach = (inst.travel_min <= inst.coverage_minutes + _TOL) & ~inst.hospital_covered()[:, None]
+        reach = inst.within() & ~inst.hospital_covered()[:, None]
     return np.asarray(w @ reach, dtype=float)
 
 
@@ -132,7 +132,7 @@ def build_house_model(inst: HouseInstance, objective: str, *, capacity: bool = F
         raise ValueError("maxmin_epsilon must be >= 0")
 
     m = inst.n_sites
-    T = inst.coverage_minutes + _TOL
+    T = inst.coverage_limit_min
     w = inst.demand_weight
     tt = inst.travel_min
     h = inst.hospital_min

@@ -313,16 +313,32 @@ class HouseInstance:
             mask[j] = True
         return mask
 
+    @property
+    def coverage_limit_min(self) -> float:
+        """T in minutes with a rounding tolerance: a travel time up to this counts as within T (the one place the
+        coverage test's tolerance is written)."""
+        return self.coverage_minutes + _TOL
+
+    def within(self) -> np.ndarray:
+        """(n, m) bool, read-only: demand point i lies within T minutes of candidate site j. Computed once per
+        instance (instances are not changed in place; ``dataclasses.replace`` makes a new one)."""
+        cached = self.__dict__.get("_within")
+        if cached is None:
+            cached = self.travel_min <= self.coverage_limit_min
+            cached.setflags(write=False)
+            object.__setattr__(self, "_within", cached)
+        return cached
+
     def hospital_covered(self) -> np.ndarray:
         """(n,) True where the nearest akutsygehus is within T minutes."""
-        return self.hospital_min <= self.coverage_minutes + _TOL
+        return self.hospital_min <= self.coverage_limit_min
 
     def covered_by(self, open_sites) -> np.ndarray:
         """(n,) bool: covered by a hospital or one of ``open_sites`` (indices) within T, ignoring capacity."""
         cov = self.hospital_covered().copy()
         idx = np.asarray(list(open_sites), dtype=int)
         if idx.size:
-            cov |= (self.travel_min[:, idx] <= self.coverage_minutes + _TOL).any(axis=1)
+            cov |= self.within()[:, idx].any(axis=1)
         return cov
 
     def baseline_covered(self) -> np.ndarray:

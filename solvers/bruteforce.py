@@ -20,7 +20,6 @@ from scipy.optimize import linprog
 
 from sundhed.model.houses import MAXMIN_EPSILON, HouseInstance
 
-_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def _cap_lp(inst: HouseInstance, objective: str, sites: list[int], caps: list[fl
     """Exact value of a capacitated objective for fixed open houses (LP over fractional assignments)."""
     n = inst.n_demand
     w = inst.demand_weight
-    T = inst.coverage_minutes + _TOL
+    T = inst.coverage_limit_min
     t = inst.travel_min
     h = inst.hospital_min
     if objective == "median":

@@ -26,7 +26,6 @@ import numpy as np
 from sundhed.model.houses import HouseInstance
 from sundhed.solvers.house_start import start_values
 
-_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class LnsResult:
 
 def site_overlap(inst: HouseInstance) -> np.ndarray:
     """(m, m) inhabitants within the coverage time of both sites: how much two sites compete for demand."""
-    within = inst.travel_min <= inst.coverage_minutes + _TOL
+    within = inst.within()
     return within.T.astype(float) @ (within * inst.demand_weight[:, None])
 
 

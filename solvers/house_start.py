@@ -21,7 +21,6 @@ import time
 import numpy as np
 from sundhed.model.houses import HouseInstance
 
-_TOL = 1e-9
 
 
 def _rule_groups(mdl) -> list[list[tuple[int, int]]]:
@@ -58,9 +57,8 @@ def greedy_builds(inst: HouseInstance, mdl, capacity: bool) -> set[tuple[int, in
     pairs = [tuple(p) for p in mdl.B]
     if not pairs:
         return set()
-    T = inst.coverage_minutes + _TOL
     w = inst.demand_weight.astype(float)
-    within = inst.travel_min <= T  # (n, m)
+    within = inst.within()  # (n, m)
     ex_mask = inst.existing_mask()
     need = np.where(inst.hospital_covered(), 0.0, w)
     cap_k = np.array([t.capacity for t in inst.house_types], dtype=float)
@@ -201,7 +199,7 @@ class _Flow:
         whole = np.allclose(w, np.round(w))
         self.scale = 1.0 if whole else min(1000.0, 1e9 / max(1.0, float(w.sum())))
         need = np.round(w * self.scale).astype(np.int64)
-        within = inst.travel_min <= inst.coverage_minutes + _TOL
+        within = inst.within()
         ii, jj = np.nonzero(within & (need > 0)[:, None])
         self.n, self.m = n, m
         src, snk = n + m, n + m + 1
@@ -244,7 +242,7 @@ def improve_by_swaps(inst: HouseInstance, mdl, builds: set[tuple[int, int]], max
     sc = inst.state_cost_matrix()
     cap_k = np.array([t.capacity for t in inst.house_types], dtype=float)
     ex_mask = inst.existing_mask()
-    within = inst.travel_min <= inst.coverage_minutes + _TOL
+    within = inst.within()
     caps = list(inst.group_caps_mio_kr.items())
 
     def site_caps(plan) -> np.ndarray:

@@ -19,7 +19,6 @@ from sundhed.solvers.house_start import fit_budget, start_values
 from sundhed.solvers.highs import HighsSession, SolveOptions, SolverError, SolveStats, solve_with_highs
 from sundhed.solvers.houses_plan import HousePlan, _num  # noqa: F401 (re-exported)
 
-_TOL = 1e-9
 _RULES = ("min_one_per_catchment", "min_one_per_uncovered_kommune", "min_one_per_kommune")
 _SENSE = {"coverage": 1.0, "median": -1.0, "maxmin": 1.0}
 _UNITS = {"coverage": "inhabitants covered", "median": "inhabitant-minutes",
@@ -161,7 +160,7 @@ def _diagnose(inst: HouseInstance, objective: str, options: SolveOptions, flags:
 def _assignment(inst: HouseInstance, mdl, open_sites: list[int], capacity: bool) -> pd.DataFrame:
     """Where each demand point's weight goes (rows with fraction > 0)."""
     n = inst.n_demand
-    T = inst.coverage_minutes + _TOL
+    T = inst.coverage_limit_min
     h = inst.hospital_min
     recs_i: list[int] = []
     recs_j: list[int] = []

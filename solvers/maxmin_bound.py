@@ -184,7 +184,7 @@ def _catchment_rows(inst: HouseInstance, sites: np.ndarray, t: float, groups: li
     inhabitants, (rows, sites) reach, row weights, positions in ``sites`` it may use, its groups as positions
     in those). A group (site positions of which one must be built) goes to the catchment most of its sites lie
     in, or alone when that catchment has no demand. None when a catchment cannot reach share t at all."""
-    T = inst.coverage_minutes + _TOL
+    T = inst.coverage_limit_min
     w = np.asarray(inst.demand_weight, dtype=float)
     dc = np.asarray(inst.demand_catchment, dtype=object)
     sc_of = np.asarray(inst.site_catchment, dtype=object)[sites] if len(sites) else np.array([], dtype=object)

@@ -99,6 +99,26 @@ def compare(inst, objective, capacity=False, **rules):
 
 
 # ---------------------------------------------------------------------------------------------- hand made
+def test_within_is_the_coverage_test_computed_once():
+    """``HouseInstance.within()``: point i within T of site j, travel times equal to T included (the one place the
+    tolerance is written), read-only, computed once; a replaced instance with another T gets its own."""
+    import dataclasses
+
+    inst = make_instance(3)
+    t = inst.travel_min.copy()
+    t[0, 0] = inst.coverage_minutes  # exactly T counts as within
+    t[1, 0] = inst.coverage_minutes + 1e-6  # just over does not
+    inst = dataclasses.replace(inst, travel_min=t)
+    w = inst.within()
+    assert w.shape == (inst.n_demand, inst.n_sites) and w[0, 0] and not w[1, 0]
+    assert np.array_equal(w, t <= inst.coverage_minutes + 1e-9) and inst.within() is w
+    with pytest.raises(ValueError):
+        w[0, 0] = False
+    wider = dataclasses.replace(inst, coverage_minutes=inst.coverage_minutes + 5)
+    assert wider.within() is not w and np.array_equal(wider.within(), t <= inst.coverage_minutes + 5 + 1e-9)
+    assert np.array_equal(inst.covered_by([0]), inst.hospital_covered() | w[:, 0])
+
+
 def test_hand_made_coverage_and_median():
     # 4 villages; hospital covers only v0. Site A covers v1+v2, B covers v3, C covers v2+v3.
     travel = np.array([[30, 40, 40], [10, 50, 50], [15, 50, 12], [50, 5, 18]], dtype=float)
